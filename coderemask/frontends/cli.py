@@ -1,0 +1,97 @@
+"""The `coderemask` command: parse arguments, call the core, print, and map errors to exit codes.
+
+Exit codes: 0 success (solved), 1 ran but did not succeed, 2 bad input or usage.
+Each subcommand is a `Command` in ``COMMANDS``; this module holds no repair or model logic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from ..errors import CoderemaskError
+
+EXIT_OK, EXIT_NOT_SOLVED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(CoderemaskError):
+    """Bad command-line input; printed as ``coderemask: error: ...`` with exit code 2."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its help line, how to add its arguments, and what runs it."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        print(f"coderemask {args.command}: not implemented yet (planned in {issue}).", file=sys.stderr)
+        return EXIT_USAGE
+    return run
+
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+
+def _commands() -> list[Command]:
+    from . import model_commands
+
+    placeholders = [
+        ("complete", "fill a stub function from its signature and docstring [not implemented yet]", "the repair-agent issue"),
+        ("fix", "repair a function until its tests pass [not implemented yet]", "the repair-agent issue"),
+        ("locate", "rank the suspicious lines of a function [not implemented yet]", "the signals issue"),
+        ("repo", "find and fix the functions behind a repo's failing tests [not implemented yet]", "the repo-mode issue"),
+        ("editor", "JSON-lines protocol for editor scripts [not implemented yet]", "the repo-mode issue"),
+        ("lsp", "language server with fix/complete code actions [not implemented yet]", "the repo-mode issue"),
+        ("eval", "pass@k, NFE and ablations on HumanEval-style sets [not implemented yet]", "the evaluation issue"),
+        ("make-bugs", "plant single-point bugs in canonical solutions [not implemented yet]", "the evaluation issue"),
+    ]
+    return model_commands.COMMANDS + [
+        Command(name, help_, _no_arguments, _not_yet(issue)) for name, help_, issue in placeholders
+    ]
+
+
+def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coderemask",
+        description="Repair and complete Python functions with masked diffusion code models.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"coderemask {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for cmd in commands:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.add_arguments(p)
+        p.set_defaults(_run=cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    commands = _commands()
+    parser = build_parser(commands)
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args._run(args)
+    except CoderemaskError as exc:
+        print(f"coderemask {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"coderemask {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Subcommands about the model itself: `train` (and later `sample`, `model-eval`).
+
+Thin: parse, validate paths, call coderemask.model.*, print.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cli import EXIT_OK, Command, UsageError
+
+
+def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", nargs="+", type=Path, metavar="DIR",
+                   help="folders of .py files (default: the standard library and site-packages)")
+    p.add_argument("--data", type=Path, default=Path("runs/data"),
+                   help="where the prepared corpus, tokenizer and token streams live (default: runs/data)")
+    p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default: runs/train)")
+    p.add_argument("--prepare-only", action="store_true", help="build corpus and tokenizer, then stop")
+    p.add_argument("--max-corpus-mb", type=float, default=120.0, help="keep at most this much text (default 120)")
+    p.add_argument("--vocab-size", type=int, default=8192)
+    p.add_argument("--size", default="small", help="model size: test, tiny, small, base (default small)")
+    p.add_argument("--seq-len", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1.5e-3)
+    p.add_argument("--steps", type=int, default=100_000, help="stop after this many optimizer steps")
+    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (the LR schedule follows)")
+    p.add_argument("--eval-every", type=int, default=200)
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    p.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--fine-tune", metavar="FOLDER", help="start from this checkpoint (e.g. the embedded model)")
+
+
+def _positive(name: str, value: float | int | None) -> None:
+    if value is not None and value <= 0:
+        raise UsageError(f"{name}={value}: must be > 0")
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from ..model.train import TrainConfig, check_fine_tune_folder, prepare, train
+
+    for name in ("vocab_size", "seq_len", "batch_size", "lr", "steps", "minutes", "eval_every", "checkpoint_every"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    if args.corpus:
+        for folder in args.corpus:
+            if not folder.is_dir():
+                raise UsageError(f"--corpus {str(folder)!r}: no such folder")
+    if args.fine_tune:
+        check_fine_tune_folder(args.fine_tune)
+    needs_data = not (args.resume or args.fine_tune) or args.corpus
+    if args.prepare_only or (needs_data and not (args.data / "train.bin").exists()) or args.corpus:
+        max_bytes = int(args.max_corpus_mb * 1e6) if args.max_corpus_mb else None
+        log = lambda s: print(s, file=sys.stderr)  # noqa: E731
+        manifest = prepare(args.data, args.corpus, vocab_size=args.vocab_size, max_bytes=max_bytes, log=log)
+        if args.prepare_only:
+            print(json.dumps({k: manifest[k] for k in ("train_files", "val_files", "train_tokens", "val_tokens",
+                                                         "dropped", "decontaminated_functions")}, indent=2))
+            return EXIT_OK
+    if args.fine_tune and not (args.data / "train.bin").exists():
+        raise UsageError(f"--fine-tune needs a prepared corpus: pass --corpus DIR (none in {str(args.data)!r})")
+    cfg = TrainConfig(
+        data_dir=str(args.data), out_dir=str(args.out), size=args.size, seq_len=args.seq_len,
+        batch_size=args.batch_size, lr=args.lr, max_steps=args.steps, max_minutes=args.minutes,
+        eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
+        bf16=not args.no_bf16, threads=args.threads, fine_tune=args.fine_tune,
+    )
+    folder = train(cfg, resume=args.resume, log=lambda s: print(s, file=sys.stderr),
+                   progress=sys.stderr.isatty())
+    print(str(folder))
+    return EXIT_OK
+
+
+COMMANDS: list[Command] = [
+    Command("train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train),
+]
