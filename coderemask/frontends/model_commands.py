@@ -76,6 +76,99 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_model_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="embedded",
+                   help="the embedded model (default), a folder, a hub id or a preset name")
+    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cuda when available)")
+    p.add_argument("--dtype", default=None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU)")
+
+
+def _load(args: argparse.Namespace):
+    from ..model import load_model
+
+    return load_model(args.model, device=args.device, dtype=args.dtype)
+
+
+def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("template", help="text with [MASK] / [MASK*N] slots, a file path, or - for stdin")
+    _add_model_arguments(p)
+    p.add_argument("--samples", type=int, default=1, help="candidates decoded in one batch (default 1)")
+    p.add_argument("--steps", type=int, default=None, help="denoising steps (default: one per slot)")
+    p.add_argument("--unmask", default="confidence", help="random, confidence, margin, entropy")
+    p.add_argument("--remask", default="none", help="none, cap, rescale, conf, loop, threshold")
+    p.add_argument("--eta", type=float, default=0.0, help="ReMDM remasking strength")
+    p.add_argument("--temperature", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _read_template(value: str) -> tuple[str, str]:
+    if value == "-":
+        return sys.stdin.read(), "stdin"
+    path = Path(value)
+    if "[MASK" not in value and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError:
+            raise UsageError(f"template file {value!r} is not valid UTF-8") from None
+    return value, "the template argument"
+
+
+def _run_sample(args: argparse.Namespace) -> int:
+    from ..infill import fill, parse_template
+    from ..sampler import SamplerConfig
+
+    _positive("--samples", args.samples)
+    _positive("--steps", args.steps)
+    text, where = _read_template(args.template)
+    template = parse_template(text, where=where)
+    config = SamplerConfig(unmask=args.unmask, remask=args.remask, temperature=args.temperature,
+                           seed=args.seed, **({"eta": args.eta} if args.eta else {}))
+    model = _load(args)
+    for i, out in enumerate(fill(model, template, config, samples=args.samples, steps=args.steps)):
+        if args.samples > 1:
+            print(f"# sample {i} (mean confidence {out.confidence:.3f})")
+        print(out.text)
+    return EXIT_OK
+
+
+def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
+    _add_model_arguments(p)
+    p.add_argument("--windows", type=int, default=128, help="held-out windows for ELBO and token accuracy")
+    p.add_argument("--span-windows", type=int, default=100, help="held-out windows for span recovery")
+    p.add_argument("--infilling", type=Path, default=None,
+                   help="HumanEval-SingleLineInfilling JSONL(.gz) (default: ../shared/data when present)")
+    p.add_argument("--infill-limit", type=int, default=100, help="seeded subset of infilling tasks (0 = all)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
+
+
+def _default_infilling() -> Path | None:
+    from ..model.corpus import default_eval_sets
+
+    return next((p for p in default_eval_sets() if p.name.startswith("HumanEval-SingleLineInfilling")), None)
+
+
+def _run_model_eval(args: argparse.Namespace) -> int:
+    from ..evaluation.model_quality import evaluate_model
+    from ..signals.execution import passes
+
+    _positive("--windows", args.windows)
+    _positive("--span-windows", args.span_windows)
+    infilling = args.infilling or _default_infilling()
+    if infilling is not None and not infilling.is_file():
+        raise UsageError(f"--infilling {str(infilling)!r}: no such file")
+    model = _load(args)
+    report = evaluate_model(
+        model, args.model, windows=args.windows, span_windows=args.span_windows, infilling_path=infilling,
+        infill_limit=args.infill_limit or None, run_programs=passes,
+        log=lambda s: print(s, file=sys.stderr))
+    print(report.to_json() if args.json else report.to_markdown())
+    return EXIT_OK
+
+
 COMMANDS: list[Command] = [
+    Command("sample", "fill [MASK] slots in a text with a model (a quick look at what it writes)",
+            _add_sample_arguments, _run_sample),
+    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, infilling pass rate",
+            _add_model_eval_arguments, _run_model_eval),
     Command("train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train),
 ]

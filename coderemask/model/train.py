@@ -236,6 +236,17 @@ def _save(model, tokenizer, folder: Path) -> None:
     tmp.rename(folder)
 
 
+def _limit_heap_fragmentation() -> None:
+    """Fix glibc's mmap threshold: the masked count changes every step, so tensor sizes vary,
+    and glibc's dynamic threshold then lets the heap fragment (RSS grew ~0.3 GB/min here)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] = print,
           progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
@@ -243,6 +254,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
+    _limit_heap_fragmentation()
     out = Path(cfg.out_dir)
     data = Path(cfg.data_dir)
     if cfg.threads:
