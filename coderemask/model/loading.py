@@ -172,7 +172,9 @@ def load_model(
         dtype: default bf16 on CUDA, fp32 on CPU.
     """
     import transformers
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # progress belongs to the caller's own display
     resolved = resolve_spec(spec)
     dev = pick_device(device)
     dt = pick_dtype(dtype, dev)
