@@ -205,14 +205,14 @@ GREEDY = SamplerConfig(unmask="confidence", temperature=0.0)
 
 
 def infill_pass_rate(model: Denoiser, records: list[dict], *, known_length: bool, unknown_slots: int,
-                     run_programs: Callable[[list[str]], list[bool]]) -> float:
+                     run_programs: Callable[[list[tuple[str, str]]], list[bool]]) -> float:
     """Share of records whose infill passes the record's ``check``."""
     programs = []
     for rec in records:
         slots = len(model.encode(rec["canonical_solution"]).ids) if known_length else unknown_slots
         middle = fill(model, [rec["prompt"], max(slots, 1), rec["suffix"]], GREEDY)[0].groups[0]
         code = rec["prompt"] + middle + rec["suffix"]
-        programs.append(f"{code}\n\n{rec['test']}\n\ncheck({rec['entry_point']})\n")
+        programs.append((code, f"{rec['test']}\n\ncheck({rec['entry_point']})\n"))
     passed = run_programs(programs)
     return sum(passed) / max(len(passed), 1)
 
@@ -230,7 +230,7 @@ def evaluate_model(
     infilling_path: Path | None = None,
     infill_limit: int | None = 100,
     unknown_slots: int = 24,
-    run_programs: Callable[[list[str]], list[bool]] | None = None,
+    run_programs: Callable[[list[tuple[str, str]]], list[bool]] | None = None,
     log: Callable[[str], None] = lambda s: None,
 ) -> QualityReport:
     """Measure every metric of the model card; ``log`` gets a line per finished metric."""

@@ -1,0 +1,239 @@
+"""Pytest plugin loaded inside the sandbox (``-p _coderemask_pytest_plugin``): results as JSON lines.
+
+The parent (``coderemask.signals.tests``) copies this file into the sandbox and names a JSON
+config in ``CODEREMASK_TESTS_CONFIG``: ``{"results", "target", "lines", "test_timeout",
+"trace", "project", "original"}``. One line is appended and flushed per event, so a run that dies keeps
+what it wrote:
+
+- ``{"kind": "start", "nodeid"}`` before each test;
+- ``{"kind": "test", "nodeid", "outcome", "duration", "exc_type", "message", "frames", "lines"}``
+  after it: frames are ``[file, line, function, in_target]``, lines the target's covered lines;
+- ``{"kind": "collect_error", "nodeid", "exc_type", "message", "frames"}``;
+- ``{"kind": "session", "exitstatus", "collected", "target_imported", "original_imports"}``.
+
+Coverage is a ``sys.settrace`` tracer that only follows frames of the target file and only
+while a test runs: it keeps per-test lines as each test ends (coverage.py gives the same lines
+but only at the end of the session). A test's call phase gets ``test_timeout`` seconds (SIGALRM);
+the timeout is raised inside the test, so its traceback shows where it hung.
+
+This file runs with the standard library and pytest only; it does not import coderemask.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Generator
+from types import FrameType
+from typing import Any
+
+import pytest
+
+MESSAGE_CHARS = 2000
+FRAMES_KEPT = 40
+
+with open(os.environ["CODEREMASK_TESTS_CONFIG"], encoding="utf-8") as _fh:
+    _config: dict[str, Any] = json.load(_fh)
+_out = open(_config["results"], "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+_target = os.path.realpath(_config["target"])
+_lines: tuple[int, int] | None = tuple(_config["lines"]) if _config.get("lines") else None  # type: ignore[assignment]
+_is_target: dict[str, bool] = {}
+_covered: set[int] = set()
+_reports: dict[str, dict[str, Any]] = {}
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised in a test that runs past ``test_timeout``; BaseException so tests cannot swallow it."""
+
+
+def _emit(record: dict[str, Any]) -> None:
+    _out.write(json.dumps(record) + "\n")
+    _out.flush()
+
+
+def _in_target(filename: str) -> bool:
+    known = _is_target.get(filename)
+    if known is None:
+        known = _is_target[filename] = os.path.realpath(filename) == _target
+    return known
+
+
+def _trace_lines(frame: FrameType, event: str, arg: object) -> Any:
+    if event == "line":
+        _covered.add(frame.f_lineno)
+    return _trace_lines
+
+
+def _trace_calls(frame: FrameType, event: str, arg: object) -> Any:
+    return _trace_lines if _in_target(frame.f_code.co_filename) else None
+
+
+def _tracing(on: bool) -> None:
+    if not _config.get("trace", True):
+        return
+    tracer = _trace_calls if on else None
+    threading.settrace(tracer)  # type: ignore[arg-type]
+    sys.settrace(tracer)
+
+
+def _relative(filename: str) -> str | None:
+    """Path relative to the project copy, or None for frames outside it (pytest, stdlib...)."""
+    path = os.path.realpath(filename)
+    project = _config["project"]
+    return os.path.relpath(path, project) if path.startswith(project + os.sep) else None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost chained exception (pytest wraps import errors in CollectError)."""
+    seen = {id(exc)}
+    while True:
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or id(nxt) in seen:
+            return exc
+        seen.add(id(nxt))
+        exc = nxt
+
+
+def _frames(exc: BaseException) -> list[list[Any]]:
+    """Frames inside the project copy, outermost first, marked when inside the target range."""
+    raw = [(f.filename, f.lineno or 0, f.name) for f in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        raw.append((exc.filename, exc.lineno or 0, "<module>"))
+    frames = []
+    for filename, line, name in raw:
+        relative = _relative(filename)
+        if relative is not None:
+            frames.append([relative, line, name, _mark(filename, line)])
+    return frames[-FRAMES_KEPT:]
+
+
+def _mark(filename: str, line: int | None) -> bool:
+    if not _in_target(filename):
+        return False
+    return _lines is None or (line is not None and _lines[0] <= line <= _lines[1])
+
+
+def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str, Any]:
+    exc = _root_cause(excinfo.value)
+    try:
+        message = str(exc)
+    except BaseException:  # noqa: BLE001 - an exception with a broken __str__
+        message = "<unprintable>"
+    message = message.replace(_config["project"] + os.sep, "")  # paths as the user knows them
+    return {"exc_type": type(exc).__name__, "message": message[:MESSAGE_CHARS], "frames": _frames(exc)}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: object,
+                                  args: list[str]) -> Generator[None, object, object]:
+    """A conftest.py that fails to import (it may import the target) is a collection error."""
+    try:
+        return (yield)
+    except BaseException as exc:
+        path = getattr(exc, "path", None)
+        nodeid = (_relative(str(path)) or str(path)) if path else "conftest.py"
+        _emit({"kind": "collect_error", "nodeid": nodeid,
+               **_describe(pytest.ExceptionInfo.from_exception(exc))})
+        raise
+
+
+def pytest_runtest_logstart(nodeid: str, location: object) -> None:
+    _covered.clear()
+    _emit({"kind": "start", "nodeid": nodeid})
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    _tracing(True)
+    try:
+        return (yield)
+    finally:
+        _tracing(False)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise TimeLimitExceeded(f"test ran longer than {_config['test_timeout']} s")
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    timeout = float(_config.get("test_timeout") or 0)
+    if timeout > 0:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    _tracing(True)
+    try:
+        return (yield)
+    finally:
+        _tracing(False)
+        if timeout > 0:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    _tracing(True)
+    try:
+        return (yield)
+    finally:
+        _tracing(False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    record = _reports.setdefault(item.nodeid, {"outcome": "passed", "duration": 0.0,
+                                               "exc_type": None, "message": "", "frames": []})
+    record["duration"] += report.duration
+    if report.skipped and record["outcome"] == "passed":
+        record["outcome"] = "skipped"
+        if call.excinfo is not None:
+            record["message"] = str(call.excinfo.value)[:MESSAGE_CHARS]
+    elif report.failed and record["outcome"] in ("passed", "skipped"):
+        record["outcome"] = "failed" if report.when == "call" else "error"
+        if call.excinfo is not None:
+            record.update(_describe(call.excinfo))
+            if type(call.excinfo.value).__module__.startswith(("_pytest", "pytest")):
+                # pytest's own errors (fixture lookup...) say more in the report than in str()
+                text = report.longreprtext.replace(_config["project"] + os.sep, "")
+                record["message"] = text[:MESSAGE_CHARS]
+    return report
+
+
+def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
+    record = _reports.pop(nodeid, {"outcome": "error", "duration": 0.0, "exc_type": None,
+                                   "message": "no report", "frames": []})
+    lines = sorted(_covered)
+    if _lines is not None:
+        lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
+    _emit({"kind": "test", "nodeid": nodeid, **record, "lines": lines})
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    report = yield
+    if report.failed:
+        longrepr = str(report.longrepr).replace(_config["project"] + os.sep, "")
+        record: dict[str, Any] = {"exc_type": None, "message": longrepr[-MESSAGE_CHARS:], "frames": []}
+        call = report.__dict__.get("call")  # pytest stashes the CallInfo here for a moment
+        if call is not None and call.excinfo is not None:
+            record.update(_describe(call.excinfo))
+        _emit({"kind": "collect_error", "nodeid": report.nodeid, **record})
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    original = _config.get("original") or ""
+    loaded = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+    real = [os.path.realpath(f) for f in loaded if f]
+    _emit({
+        "kind": "session",
+        "exitstatus": int(exitstatus),
+        "collected": session.testscollected,
+        "target_imported": _target in real,
+        "original_imports": sorted(f for f in real if original and f.startswith(original + os.sep))[:20],
+    })

@@ -1,0 +1,315 @@
+"""Test signal: run a project's pytest tests on a candidate, in the sandbox, and read what failed.
+
+``run_tests`` copies the project into a sandbox workspace (overlaying the candidate's files),
+runs ``python -m pytest`` there with a small plugin (``_pytest_plugin.py``) and returns a
+``TestRun``: per test the outcome, exception type and message, traceback frames (marked when
+inside the target file and line range) and the target lines it covered. Collection errors,
+import errors, timeouts and crashes are values (``TestRun.status``), never exceptions.
+
+The project's own pytest config (ini/pyproject/conftest, rootdir = the copy) is respected;
+``--continue-on-collection-errors`` is added so one broken test module does not hide the rest.
+
+This module does not know models, tokens or how evidence is scored (see ``localize``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from coderemask.signals.sandbox import Limits, SandboxResult, Workspace, run
+
+Outcome = Literal["passed", "failed", "error", "skipped"]
+RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
+
+PLUGIN = "_coderemask_pytest_plugin"
+_PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--tb=short")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One traceback frame; ``file`` is relative to the project when inside it."""
+
+    file: str
+    line: int
+    function: str
+    in_target: bool
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test's result. ``covered_lines``: target lines it ran (within ``target_lines``)."""
+
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    outcome: Outcome
+    exc_type: str | None = None
+    message: str = ""
+    frames: tuple[Frame, ...] = ()
+    covered_lines: frozenset[int] = frozenset()
+    duration: float = 0.0
+
+    @property
+    def target_frames(self) -> tuple[Frame, ...]:
+        return tuple(f for f in self.frames if f.in_target)
+
+
+@dataclass(frozen=True)
+class CollectError:
+    """A test module (or other collector) that failed to collect: import or syntax error."""
+
+    nodeid: str
+    exc_type: str | None
+    message: str
+    frames: tuple[Frame, ...] = ()
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """Everything one pytest run said.
+
+    ``status``: ``ok`` (pytest ran its tests; see ``tests``), ``collection_error`` (some module
+    did not import; tests that did are still in ``tests``), ``no_tests``, ``timeout`` (the wall
+    limit; the running test is an ``error`` with ``exc_type="Timeout"``), ``crashed`` (the
+    process died; likewise ``"Crash"``), ``error`` (pytest refused: bad test id, bad config).
+    """
+
+    __test__ = False
+
+    status: RunStatus
+    tests: tuple[TestOutcome, ...]
+    collect_errors: tuple[CollectError, ...] = ()
+    message: str = ""
+    exit_code: int | None = None
+    seconds: float = 0.0
+    target_file: str = ""
+    target_lines: tuple[int, int] | None = None
+    warnings: tuple[str, ...] = ()
+    sandbox: SandboxResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def failing(self) -> list[TestOutcome]:
+        """Tests that failed or errored (including one cut off by a timeout or crash)."""
+        return [t for t in self.tests if t.outcome in ("failed", "error")]
+
+    @property
+    def passing(self) -> list[TestOutcome]:
+        return [t for t in self.tests if t.outcome == "passed"]
+
+    @property
+    def all_passed(self) -> bool:
+        """True when pytest ran cleanly, something passed and nothing failed."""
+        return self.status == "ok" and bool(self.passing) and not self.failing
+
+
+def _frames(raw: Any) -> tuple[Frame, ...]:
+    try:
+        return tuple(Frame(str(f[0]), int(f[1]), str(f[2]), bool(f[3])) for f in raw or ())
+    except (TypeError, ValueError, IndexError):
+        return ()
+
+
+def _read_records(path: Path) -> list[dict[str, Any]]:
+    """The plugin's JSON lines; a torn last line (the process died mid-write) is dropped."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    records = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _outcome(record: Mapping[str, Any]) -> TestOutcome:
+    outcome = record.get("outcome")
+    return TestOutcome(
+        nodeid=str(record.get("nodeid")),
+        outcome=outcome if outcome in ("passed", "failed", "error", "skipped") else "error",
+        exc_type=record.get("exc_type") if isinstance(record.get("exc_type"), str) else None,
+        message=str(record.get("message") or ""),
+        frames=_frames(record.get("frames")),
+        covered_lines=frozenset(int(n) for n in record.get("lines") or ()),
+        duration=float(record.get("duration") or 0.0),
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def _pytest_error(sandbox: SandboxResult, copy: str) -> str:
+    """The line where pytest says why it refused (``ERROR: not found: ...``), paths relative."""
+    text = (sandbox.stdout + "\n" + sandbox.stderr).replace(copy + os.sep, "")
+    for line in text.splitlines():
+        if line.startswith(("ERROR:", "ERROR ", "INTERNALERROR>", "pytest: error:")):
+            return line.strip()
+    return _last_line(text) or sandbox.message
+
+
+def _collect_message(errors: Sequence[CollectError]) -> str:
+    return f"{len(errors)} collection error(s): " + "; ".join(
+        f"{e.nodeid}: {e.exc_type}: {_last_line(e.message)}" for e in errors[:3])
+
+
+def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str) -> TestRun:
+    """Turn plugin records plus the sandbox's verdict into a TestRun (without target fields).
+
+    ``copy`` is the project copy's path, cut from messages so they name the user's paths.
+    """
+    tests: dict[str, TestOutcome] = {}
+    started: list[str] = []
+    errors: list[CollectError] = []
+    session: dict[str, Any] | None = None
+    for record in records:
+        kind = record.get("kind")
+        if kind == "start":
+            started.append(str(record.get("nodeid")))
+        elif kind == "test":
+            tests[str(record.get("nodeid"))] = _outcome(record)
+        elif kind == "collect_error":
+            errors.append(CollectError(str(record.get("nodeid")), record.get("exc_type"),
+                                       str(record.get("message") or ""), _frames(record.get("frames"))))
+        elif kind == "session":
+            session = record
+    warnings: list[str] = []
+    if session is not None:
+        if not session.get("target_imported"):
+            warnings.append("the target file was never imported by the tests")
+        if session.get("original_imports"):
+            warnings.append("modules were imported from the original project, not the copy: "
+                            + ", ".join(session["original_imports"][:5]))
+    status: RunStatus
+    code = sandbox.returncode
+    if session is None or sandbox.status in ("timeout", "output_limit"):
+        # pytest did not finish: the test that was running gets the blame
+        running = next((n for n in reversed(started) if n not in tests), None)
+        died = sandbox.status in ("crashed", "memory", "cpu_limit", "output_limit")
+        blame: str | None = None  # exc_type given to the test that was running
+        if sandbox.status == "timeout":
+            status, blame, message = "timeout", "Timeout", "the run hit the wall-time limit"
+        elif errors and not started and not died:  # pytest stopped at a broken conftest.py
+            status, message = "collection_error", _collect_message(errors)
+        elif not started and not died:  # pytest refused: bad test id, bad option or config
+            status, message = "error", _pytest_error(sandbox, copy)
+        else:
+            status, blame = "crashed", "Crash"
+            message = f"pytest did not finish: {sandbox.message}. {_last_line(sandbox.stderr)}".strip()
+        if running is not None and blame is not None:
+            tests[running] = TestOutcome(running, "error", blame, message)
+    else:
+        code = int(session.get("exitstatus", code if code is not None else 3))
+        if code in (3, 4):
+            status, message = "error", _pytest_error(sandbox, copy)
+        elif errors:
+            status, message = "collection_error", _collect_message(errors)
+        elif code == 5 or not tests:
+            status, message = "no_tests", "no tests were collected"
+        else:
+            failing = sum(t.outcome in ("failed", "error") for t in tests.values())
+            status, message = "ok", f"{len(tests) - failing} passed or skipped, {failing} failed"
+    return TestRun(status=status, tests=tuple(tests.values()), collect_errors=tuple(errors),
+                   message=message, exit_code=code, seconds=sandbox.seconds,
+                   warnings=tuple(warnings), sandbox=sandbox)
+
+
+def _inside(project: Path, path: str | os.PathLike[str]) -> str | None:
+    """``path`` relative to ``project`` (POSIX), or None when it points outside."""
+    candidate = Path(path)
+    resolved = (candidate if candidate.is_absolute() else project / candidate).resolve()
+    try:
+        return resolved.relative_to(project).as_posix()
+    except ValueError:
+        return None
+
+
+def _bad_input(project: Path, target: str | None, tests: Sequence[str],
+               overlay: Mapping[str, str]) -> str | None:
+    """Why these arguments cannot run, or None. (Values, so the CLI can print them.)"""
+    if not project.is_dir():
+        return f"project folder {project} does not exist"
+    if target is None:
+        return "the target file is outside the project folder"
+    if target not in overlay and not (project / target).is_file():
+        return f"target file {target} is not in {project}"
+    for test in tests:
+        if test.startswith("-"):
+            return f"test id {test!r} looks like an option; test ids must not start with '-'"
+        if _inside(project, test.split("::")[0]) is None:
+            return f"test id {test!r} is outside the project folder"
+    return None
+
+
+def run_tests(
+    project_dir: str | os.PathLike[str],
+    *,
+    target_file: str | os.PathLike[str],
+    tests: Sequence[str] | None = None,
+    target_lines: tuple[int, int] | None = None,
+    overlay: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
+    test_timeout: float | None = 10.0,
+    limits: Limits | None = None,
+    extra_args: Sequence[str] = (),
+    coverage: bool = True,
+    plugin_autoload: bool = True,
+) -> TestRun:
+    """Run pytest on a sandboxed copy of ``project_dir`` with ``overlay`` files replaced.
+
+    ``target_file`` (relative to the project, or absolute inside it) and ``target_lines``
+    (inclusive, 1-based) say where the candidate lives: frames there are marked and per-test
+    coverage is kept for it. ``tests``: node ids or paths relative to the project (None: the
+    project's default test discovery). ``timeout`` bounds the whole run; ``test_timeout`` each
+    test's call (None: no per-test limit). ``coverage=False`` skips the per-test line tracer.
+    ``plugin_autoload=False`` sets PYTEST_DISABLE_PLUGIN_AUTOLOAD: much faster where heavy
+    plugins are installed (here 0.4 s instead of 2 s per run), but tests that need a plugin
+    (pytest-asyncio, pytest-benchmark fixtures...) then fail. Never raises for anything the
+    code under test does.
+    """
+    project = Path(project_dir).resolve()
+    target = _inside(project, target_file)
+    overlay = {(_inside(project, k) or k): v for k, v in (overlay or {}).items()}
+    problem = _bad_input(project, target, tests or (), overlay)
+    if problem is not None:
+        return TestRun("error", (), message=problem, target_file=str(target_file),
+                       target_lines=target_lines)
+    assert target is not None
+    # absolute test paths inside the project must name the copy, never the original
+    tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
+    limits = replace(limits or Limits(), wall_seconds=timeout)
+    with Workspace(project, overlay) as ws:
+        ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
+        results = ws.aux / "results.jsonl"
+        config = ws.write("config.json", json.dumps({
+            "results": str(results),
+            "target": str(ws.project / target),
+            "lines": list(target_lines) if target_lines else None,
+            "test_timeout": test_timeout or 0,
+            "trace": coverage,
+            "project": str(ws.project),
+            "original": str(project),
+        }), base=ws.aux)
+        python_path = [str(ws.aux)]
+        if (ws.project / "src").is_dir():  # src layout: the copy must win over an editable install
+            python_path.append(str(ws.project / "src"))
+        argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--rootdir={ws.project}",
+                *_PYTEST_ARGS, *extra_args, *tests]
+        env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config)}
+        if not plugin_autoload:
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        sandbox = run(argv, workspace=ws, limits=limits, env=env)
+        records = _read_records(results)
+    verdict = _interpret(records, sandbox, str(ws.project))
+    return replace(verdict, target_file=target, target_lines=target_lines)

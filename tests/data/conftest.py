@@ -1,0 +1,3 @@
+"""Golden projects and fixtures live here as data: pytest must not collect them."""
+
+collect_ignore_glob = ["*"]

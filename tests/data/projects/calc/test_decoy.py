@@ -1,0 +1,2 @@
+def test_decoy():
+    assert False, "collected outside the project's testpaths"
