@@ -1,0 +1,3 @@
+def f(items):
+    for x in items:
+    return x

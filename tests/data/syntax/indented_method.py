@@ -1,0 +1,2 @@
+    def m(self):
+        return self.x +

@@ -1,0 +1,2 @@
+def grüße(name):
+    return "héllo " + name +
