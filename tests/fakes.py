@@ -5,6 +5,7 @@ Nothing here is imported by the package.
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import torch
@@ -16,8 +17,6 @@ VOCAB = 32
 MASK = VOCAB - 1
 NULL = VOCAB - 2
 PAD = 0
-
-
 
 
 class FakeDenoiser:
@@ -104,3 +103,68 @@ def make_state(
     for start, end in decoded:
         editable[:, start:end] = True
     return state.with_(editable=editable)
+
+
+class OracleDenoiser:
+    """A character-level denoiser that knows the right function text (``solution``).
+
+    For each masked run it reads the known text left and right of the run; when those are a
+    prefix and a suffix of the solution it predicts the missing characters, then [NULL] in the
+    slots left over. Otherwise (the run is in the wrong place) it predicts ``wrong`` characters.
+    Confident either way, so the repair loop, not the model, must find the right place.
+    """
+
+    def __init__(self, solution: str, *, wrong: str = "@") -> None:
+        self.solution = solution
+        self.wrong = wrong
+        self.chars = sorted(set(solution) | set(wrong) | {chr(c) for c in range(32, 127)} | {"\n"})
+        self.index = {c: i + 3 for i, c in enumerate(self.chars)}
+        self.pad_token_id, self.mask_token_id, self.null_token_id = 0, 1, 2
+        self.vocab_size = len(self.chars) + 3
+        self.device = torch.device("cpu")
+        self.nfe = 0
+
+    def encode(self, text: str) -> Encoding:
+        return Encoding(ids=tuple(self.index[c] for c in text), offsets=tuple((i, i + 1) for i in range(len(text))))
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return "".join(self.chars[int(i) - 3] for i in ids if int(i) >= 3)
+
+    def _fill(self, row: list[int]) -> dict[int, int]:
+        """Position -> wanted token for every masked position of ``row``.
+
+        The row is read as a pattern: known characters literally, a run of n masks as up to n
+        characters ([NULL] counts as nothing). If the solution matches it, each run gets its
+        characters then [NULL]s; otherwise every masked slot gets ``wrong``.
+        """
+        pattern, runs, i = [], [], 0
+        while i < len(row):
+            if row[i] == self.mask_token_id:
+                j = i
+                while j < len(row) and row[j] == self.mask_token_id:
+                    j += 1
+                pattern.append(f"(.{{0,{j - i}}})")
+                runs.append((i, j))
+                i = j
+                continue
+            if row[i] >= 3:
+                pattern.append(re.escape(self.chars[row[i] - 3]))
+            i += 1
+        match = re.fullmatch("".join(pattern), self.solution, flags=re.DOTALL)
+        want: dict[int, int] = {}
+        for g, (a, b) in enumerate(runs):
+            text = match.group(g + 1) if match else self.wrong * (b - a)
+            for k in range(a, b):
+                want[k] = self.index[text[k - a]] if k - a < len(text) else self.null_token_id
+        return want
+
+    def logits(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
+        self.nfe += 1
+        b, n = ids.shape
+        out = torch.zeros(b, n, self.vocab_size)
+        for r in range(b):
+            row = ids[r].tolist()
+            want = self._fill(row)
+            for k in range(n):
+                out[r, k, want.get(k, row[k])] = 12.0
+        return out

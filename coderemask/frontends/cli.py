@@ -42,11 +42,9 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _commands() -> list[Command]:
-    from . import model_commands
+    from . import model_commands, repair_commands
 
     placeholders = [
-        ("complete", "fill a stub function from its signature and docstring [not implemented yet]", "the repair-agent issue"),
-        ("fix", "repair a function until its tests pass [not implemented yet]", "the repair-agent issue"),
         ("locate", "rank the suspicious lines of a function [not implemented yet]", "the signals issue"),
         ("repo", "find and fix the functions behind a repo's failing tests [not implemented yet]", "the repo-mode issue"),
         ("editor", "JSON-lines protocol for editor scripts [not implemented yet]", "the repo-mode issue"),
@@ -54,7 +52,7 @@ def _commands() -> list[Command]:
         ("eval", "pass@k, NFE and ablations on HumanEval-style sets [not implemented yet]", "the evaluation issue"),
         ("make-bugs", "plant single-point bugs in canonical solutions [not implemented yet]", "the evaluation issue"),
     ]
-    return model_commands.COMMANDS + [
+    return repair_commands.COMMANDS + model_commands.COMMANDS + [
         Command(name, help_, _no_arguments, _not_yet(issue)) for name, help_, issue in placeholders
     ]
 

@@ -1,0 +1,187 @@
+"""Checkers: how the repair loop learns whether candidate functions pass their tests.
+
+A checker turns candidate function texts into ``Verdict``s (tests passed / total, and Evidence
+spans in the candidate's own characters). All candidate code runs in the sandbox.
+
+- ``ScriptChecker``: self-contained tests (HumanEval ``check(candidate)``, docstring examples)
+  run by the sandbox's batch runner: one interpreter start for all candidates x tests.
+- ``PytestChecker``: the project's pytest tests on a temp copy with the candidate's file
+  overlaid; per-test coverage and tracebacks become evidence through fault localization.
+
+This module knows the signals and how a function sits inside its file; it does not know
+models, the sampler or the policy.
+"""
+
+from __future__ import annotations
+
+import doctest
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .repair import Verdict
+from .signals.sandbox import Candidate, run_batch
+from .signals.tests import TestRun, run_tests
+from .types import Evidence, Span
+
+FRAME_SCORE = 0.9
+"""Evidence score of the innermost candidate line in a failing test's traceback."""
+
+
+def line_span(code: str, line: int) -> Span | None:
+    """Characters of 1-based ``line`` of ``code`` without indentation or line break (None if absent)."""
+    lines = code.split("\n")
+    if not 1 <= line <= len(lines):
+        return None
+    start = sum(len(x) + 1 for x in lines[: line - 1])
+    text = lines[line - 1]
+    stripped = text.lstrip()
+    if not stripped.strip():
+        return None
+    a = start + len(text) - len(stripped)
+    return Span(a, start + len(text.rstrip()))
+
+
+def _frame_evidence(code: str, line: int | None, message: str, score: float = FRAME_SCORE) -> list[Evidence]:
+    if line is None:
+        return []
+    span = line_span(code, line)
+    return [Evidence("tests", span, score, message)] if span is not None else []
+
+
+# ------------------------------------------------------------------------- script tests
+
+
+def doctest_tests(docstring: str | None) -> list[str]:
+    """Test snippets, one per ``>>>`` example of a docstring (output compared like doctest)."""
+    if not docstring:
+        return []
+    try:
+        examples = doctest.DocTestParser().get_examples(docstring)
+    except ValueError:
+        return []
+    tests = []
+    for ex in examples:
+        tests.append(
+            "import doctest as _doctest\n"
+            f"_src, _want = {ex.source!r}, {ex.want!r}\n"
+            "try:\n"
+            "    _code = compile(_src, '<example>', 'eval')\n"
+            "except SyntaxError:\n"
+            "    exec(compile(_src, '<example>', 'exec'))\n"
+            "    _got = ''\n"
+            "else:\n"
+            "    _val = eval(_code)\n"
+            "    _got = '' if _val is None else repr(_val) + '\\n'\n"
+            "_flags = _doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE\n"
+            "assert _doctest.OutputChecker().check_output(_want, _got, _flags), "
+            "f'{_src.strip()}: expected {_want.strip()!r}, got {_got.strip()!r}'\n"
+        )
+    return tests
+
+
+@dataclass
+class ScriptChecker:
+    """Runs ``tests`` (snippets executed after the module) against ``prefix + code + suffix``.
+
+    prefix/suffix: the module text around the function (e.g. a HumanEval prompt's imports).
+    Evidence: the innermost candidate line of each failing test's traceback.
+    """
+
+    tests: Sequence[str]
+    prefix: str = ""
+    suffix: str = ""
+    timeout: float = 5.0
+    project_dir: str | None = None
+    runs: int = field(default=0, init=False)
+
+    def check(self, codes: Sequence[str]) -> list[Verdict]:
+        first_line = self.prefix.count("\n")
+        batch = [Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}")
+                 for i, code in enumerate(codes) for j, test in enumerate(self.tests)]
+        results = run_batch(batch, timeout=self.timeout, project_dir=self.project_dir).results if batch else ()
+        self.runs += 1
+        verdicts = []
+        n = len(self.tests)
+        for i, code in enumerate(codes):
+            mine = results[i * n : (i + 1) * n]
+            evidence: list[Evidence] = []
+            for r in mine:
+                if not r.passed:
+                    line = r.line - first_line if r.line is not None else None
+                    evidence += _frame_evidence(code, line, f"{r.exc_type or r.status}: {r.message[:120]}")
+            passed = sum(r.passed for r in mine)
+            summary = "; ".join(f"{r.exc_type or r.status}: {r.message[:80]}" for r in mine if not r.passed)[:300]
+            verdicts.append(Verdict(passed, n, tuple(_dedupe(evidence)), summary))
+        return verdicts
+
+
+def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
+    best: dict[Span, Evidence] = {}
+    for e in evidence:
+        if e.span not in best or e.score > best[e.span].score:
+            best[e.span] = e
+    return list(best.values())
+
+
+# ------------------------------------------------------------------------- pytest
+
+
+Localizer = Callable[[TestRun, str, int], list[Evidence]]
+"""localize(test_run, candidate_code, first_line_of_function_in_file) -> evidence in code chars."""
+
+
+def frames_evidence(run: TestRun, code: str, first_line: int) -> list[Evidence]:
+    """Fallback localizer: the innermost target frame of each failing test."""
+    evidence: list[Evidence] = []
+    for t in run.failing:
+        frames = t.target_frames
+        if frames:
+            evidence += _frame_evidence(code, frames[-1].line - first_line + 1, f"{t.nodeid}: {t.exc_type}: {t.message[:100]}")
+    return _dedupe(evidence)
+
+
+@dataclass
+class PytestChecker:
+    """Runs the project's tests with the candidate function placed in its file (sandboxed copy).
+
+    file_text: the file as read; span: the function's characters in it; relpath: the file's
+    path relative to ``project_dir``; tests: node ids (None: the project's default discovery).
+    """
+
+    project_dir: Path
+    relpath: str
+    file_text: str
+    span: Span
+    tests: Sequence[str] | None = None
+    timeout: float = 120.0
+    test_timeout: float = 10.0
+    localize: Localizer = frames_evidence
+    last_runs: list[TestRun] = field(default_factory=list, init=False)
+
+    def place(self, code: str) -> str:
+        """The file text with ``code`` in place of the function."""
+        return self.file_text[: self.span.start] + code + self.file_text[self.span.end :]
+
+    def run(self, code: str) -> TestRun:
+        first = self.file_text.count("\n", 0, self.span.start) + 1
+        return run_tests(self.project_dir, target_file=self.relpath, tests=self.tests,
+                         target_lines=(first, first + code.count("\n")),
+                         overlay={self.relpath: self.place(code)}, timeout=self.timeout,
+                         test_timeout=self.test_timeout)
+
+    def check(self, codes: Sequence[str]) -> list[Verdict]:
+        first = self.file_text.count("\n", 0, self.span.start) + 1
+        verdicts = []
+        self.last_runs = []
+        for code in codes:
+            run = self.run(code)
+            self.last_runs.append(run)
+            considered = [t for t in run.tests if t.outcome != "skipped"]
+            if run.status != "ok" or not considered:
+                verdicts.append(Verdict(0, max(1, len(considered)), (), f"{run.status}: {run.message[:200]}"))
+                continue
+            passed = sum(t.outcome == "passed" for t in considered)
+            summary = "; ".join(f"{t.nodeid}: {t.exc_type}" for t in run.failing)[:300]
+            verdicts.append(Verdict(passed, len(considered), tuple(self.localize(run, code, first)), summary))
+        return verdicts

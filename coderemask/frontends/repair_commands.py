@@ -1,0 +1,130 @@
+"""`coderemask complete` and `coderemask fix`: thin front-ends over repair.complete / repair.repair.
+
+Prints a unified diff (stdout), progress (stderr), the JSON result (--json) or a round-by-round
+explanation (--explain); --write applies the diff atomically with a backup. Exit codes: 0 solved,
+1 not solved, 2 bad input, 130 interrupted (no file changed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
+from .model_commands import _add_model_arguments, _load, _positive
+
+EXIT_INTERRUPTED = 130
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method or FILE:LINE")
+    p.add_argument("--test", action="append", dest="tests", metavar="NODEID",
+                   help="a pytest node id to run (repeatable); default: see the command's help")
+    p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
+    _add_model_arguments(p)
+    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
+    p.add_argument("--max-nfe", type=int, default=512, help="forward passes in all (default 512)")
+    p.add_argument("--max-rounds", type=int, default=8, help="remask rounds (default 8)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds in all (default 300)")
+    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
+    p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
+
+
+def _config(args: argparse.Namespace):
+    from ..repair import RepairConfig
+    from ..results import Budget
+
+    for name in ("max_nfe", "max_rounds", "timeout", "candidates"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    return RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
+                        budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_seconds=args.timeout))
+
+
+def _progress(args: argparse.Namespace):
+    def on_round(rnd) -> None:
+        best = rnd.best
+        tests = f"tests {best.passed}/{best.total}" if best.total is not None else "no tests"
+        print(f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, NFE {rnd.nfe}, "
+              f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}, "
+              f"confidence {best.confidence:.2f}{'' if rnd.adopted else ' (kept the previous)'}",
+              file=sys.stderr, flush=True)
+    return on_round
+
+
+def explain(result, code_before: str) -> str:
+    """Round by round: the spans remasked (marked with »« in the code), the evidence, the outcome."""
+    lines = []
+    code = code_before
+    for rnd in result.rounds:
+        lines.append(f"== round {rnd.index + 1}: {rnd.plan.reason}; {rnd.steps} steps, NFE {rnd.nfe}")
+        marked = code
+        for s in sorted(rnd.plan.spans, key=lambda s: -s.span.start):
+            marked = marked[: s.span.start] + "»" + marked[s.span.start : s.span.end] + "«" + marked[s.span.end :]
+        lines += ["   | " + line for line in marked.splitlines()]
+        for s in rnd.plan.spans:
+            why = "; ".join(f"{e.source} {e.score:.2f} {e.message}".strip() for e in s.evidence[:4]) or "no evidence"
+            lines.append(f"   span {s.span.start}-{s.span.end} ({s.slots} slots): {why}")
+        best = rnd.best
+        lines.append(f"   -> best candidate: {'parses' if best.parses else 'does not parse'}"
+                     f"{'' if best.total is None else f', tests {best.passed}/{best.total}'}")
+        if rnd.adopted:
+            code = best.code
+    return "\n".join(lines)
+
+
+def _run(mode: str):
+    def run(args: argparse.Namespace) -> int:
+        from ..repair import complete, repair
+        from ..results import Failed, Solved, to_json
+        from ..tasks import file_task
+        from ..writeback import digest, unified_diff, write_atomically
+
+        config = _config(args)
+        task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
+                         project=args.project)
+        if mode == "complete" and not task.target.is_stub:
+            print(f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)",
+                  file=sys.stderr)
+        before = digest(task.file_text)
+        print(f"{mode} {task.target.qualname} ({task.file_path}); checked by {task.tests_described}",
+              file=sys.stderr)
+        model = _load(args)
+        run_fn = complete if mode == "complete" else repair
+        result = run_fn(task.problem, model, task.checker, config, on_round=_progress(args))
+        code = result.best_code if isinstance(result, Failed) else result.code
+        new_text = task.place(code) if code is not None else task.file_text
+        rel = task.file_path.name
+        if args.json:
+            print(to_json(result))
+        elif args.explain:
+            print(explain(result, task.problem.code))
+            print(unified_diff(task.file_text, new_text, rel), end="")
+        else:
+            print(unified_diff(task.file_text, new_text, rel), end="")
+        reason = getattr(result, "reason", "") or getattr(result, "note", "")
+        print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)",
+              file=sys.stderr)
+        if isinstance(result, Failed):
+            return EXIT_INTERRUPTED if result.reason == "interrupted" else EXIT_NOT_SOLVED
+        if args.write:
+            if not isinstance(result, Solved):
+                print(f"not written: {task.target.qualname} is not solved", file=sys.stderr)
+            elif new_text == task.file_text:
+                print("nothing to write: the code is unchanged", file=sys.stderr)
+            else:
+                backup = write_atomically(task.file_path, new_text, expected_digest=before)
+                print(f"wrote {task.file_path} (backup: {backup})", file=sys.stderr)
+        return EXIT_OK if isinstance(result, Solved) else EXIT_NOT_SOLVED
+    return run
+
+
+COMMANDS = [
+    Command("complete", "fill a stub function from its signature and docstring (checked by its examples or --test)",
+            _add_arguments, _run("complete")),
+    Command("fix", "repair a function until its tests pass (default: the project's tests)",
+            _add_arguments, _run("fix")),
+]

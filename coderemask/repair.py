@@ -1,0 +1,351 @@
+"""The repair agent: denoise, ask the witnesses, remask, grant steps, repeat within a budget.
+
+One round:
+1. the policy turns the current best function's evidence into a RemaskPlan;
+2. B candidates are written by one batched denoising run over the planned slots;
+3. each new candidate is checked once (syntax here, tests through a ``Checker``);
+4. the best candidate (tests passed, then parses, then mean confidence) becomes current, and
+   its evidence (syntax, tests, confidence) feeds the next round.
+It stops when the code parses and the tests pass (solved), or when the budget (NFE, rounds,
+seconds) is spent or no witness accuses anything (gave up). ``complete`` starts from an empty
+body; ``repair`` from the current one.
+
+This module owns loop control and budgets. It does not know files, pytest or the CLI: the
+caller gives a ``Problem`` (text, editable region, context) and a ``Checker``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Protocol, Sequence
+
+import torch
+
+from .errors import ConfigError
+from .model.base import Denoiser
+from .policy import Policy, PolicyConfig, policy_config
+from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
+from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
+from .signals.confidence import confidence_evidence
+from .signals.syntax import enclosing_units, parses, syntax_evidence
+from .types import Evidence, PlannedSpan, RemaskPlan, Span
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A function to write or fix.
+
+    code: the function's text; region: its editable characters (the body); prefix / suffix:
+    read-only file context given to the model; name: for messages and traces.
+    """
+
+    code: str
+    region: Span
+    prefix: str = ""
+    suffix: str = ""
+    name: str = "function"
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.region.start <= self.region.end <= len(self.code)):
+            raise ConfigError(f"Problem.region={self.region}: outside the code of {self.name!r} ({len(self.code)} chars)")
+        if self.region.start == self.region.end:
+            raise ConfigError(f"Problem.region of {self.name!r} is empty: nothing is editable")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a checker says about one candidate function text."""
+
+    passed: int
+    total: int
+    evidence: tuple[Evidence, ...] = ()
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+class Checker(Protocol):
+    """Runs the tests of many candidate function texts (in a sandbox) and returns a Verdict each.
+
+    Evidence spans are characters of the candidate's text.
+    """
+
+    def check(self, codes: Sequence[str]) -> list[Verdict]: ...
+
+
+@dataclass(frozen=True)
+class RepairConfig:
+    """Every knob of the loop; the defaults are the project's defaults."""
+
+    sampler: SamplerConfig = field(default_factory=lambda: SamplerConfig(unmask="confidence", temperature=0.8))
+    policy: str = "combined"
+    policy_overrides: dict = field(default_factory=dict)
+    budget: Budget = field(default_factory=Budget)
+    candidates: int = 4
+    seed: int = 0
+    complete_slots: int = 48
+    context_tokens: int = 384
+    suffix_tokens: int = 64
+    confidence_threshold: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.candidates < 1:
+            raise ConfigError(f"RepairConfig.candidates={self.candidates}: must be >= 1")
+        if self.complete_slots < 1:
+            raise ConfigError(f"RepairConfig.complete_slots={self.complete_slots}: must be >= 1")
+
+    def make_policy(self, model: Denoiser) -> Policy:
+        cfg: PolicyConfig = policy_config(self.policy, **self.policy_overrides)
+        return Policy(cfg, snap=enclosing_units, count_tokens=lambda s: len(model.encode(s)))
+
+
+OnRound = Callable[[Round], None]
+
+
+@dataclass
+class _Scored:
+    code: str
+    parses: bool
+    verdict: Verdict | None
+    confidence: float
+    offsets: tuple[tuple[int, int], ...] = ()
+    token_confidence: tuple[float, ...] = ()
+
+    syntax_problems: int = 0
+
+    def rank(self) -> tuple[float, int, int, float]:
+        """Tests passed (share), then parses, then fewer syntax problems, then mean confidence."""
+        tests = 0.0 if self.verdict is None or not self.verdict.total else self.verdict.passed / self.verdict.total
+        return (tests, int(self.parses), -self.syntax_problems, self.confidence)
+
+    def solved(self, has_tests: bool) -> bool:
+        return self.parses and (self.verdict.ok if has_tests and self.verdict is not None else not has_tests)
+
+
+def complete(problem: Problem, model: Denoiser, checker: Checker | None = None, config: RepairConfig | None = None,
+             *, on_round: OnRound | None = None) -> RepairResult:
+    """Write the body of ``problem`` (its region is replaced by masked slots)."""
+    config = config or RepairConfig()
+    return _Loop(problem, model, checker, config, on_round).run(start_empty=True)
+
+
+def repair(problem: Problem, model: Denoiser, checker: Checker | None = None, config: RepairConfig | None = None,
+           *, on_round: OnRound | None = None) -> RepairResult:
+    """Fix the body of ``problem`` starting from its current text."""
+    config = config or RepairConfig()
+    return _Loop(problem, model, checker, config, on_round).run(start_empty=False)
+
+
+class _Loop:
+    """State of one run: budget counters, the cache of checked candidates, the round trace."""
+
+    def __init__(self, problem: Problem, model: Denoiser, checker: Checker | None, config: RepairConfig,
+                 on_round: OnRound | None) -> None:
+        self.problem, self.model, self.checker, self.config = problem, model, checker, config
+        self.on_round = on_round
+        self.policy = config.make_policy(model)
+        self.sampler = Sampler.for_model(config.sampler, model)
+        self.cache: dict[str, _Scored] = {}
+        self.rounds: list[Round] = []
+        self.plans: list[RemaskPlan] = []
+        self.nfe = 0
+        self.t0 = time.monotonic()
+        self.generator = torch.Generator(device=model.device).manual_seed(config.seed)
+        self.prefix_ids = tuple(model.encode(problem.prefix).ids[-config.context_tokens:]) if problem.prefix else ()
+        self.suffix_ids = tuple(model.encode(problem.suffix).ids[: config.suffix_tokens]) if problem.suffix else ()
+
+    # ---------------------------------------------------------------- budget
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def _out_of_budget(self) -> str | None:
+        b = self.config.budget
+        if len(self.rounds) >= b.max_rounds:
+            return f"max rounds ({b.max_rounds}) reached"
+        if self.nfe >= b.max_nfe:
+            return f"max NFE ({b.max_nfe}) reached"
+        if self._elapsed() >= b.max_seconds:
+            return f"time budget ({b.max_seconds:g} s) reached"
+        return None
+
+    # ---------------------------------------------------------------- the loop
+
+    def run(self, *, start_empty: bool) -> RepairResult:
+        p = self.problem
+        has_tests = self.checker is not None
+        try:
+            if start_empty:
+                current = _Scored(p.code, parses=False, verdict=None, confidence=0.0)
+                plan: RemaskPlan | None = RemaskPlan(
+                    spans=(PlannedSpan(p.region, self.config.complete_slots, 1.0),),
+                    steps=self.config.complete_slots, reason="complete: write the whole body", whole=True)
+            else:
+                current = self._score([p.code])[0]
+                if current.solved(has_tests):
+                    return self._result(current, has_tests, "already passing: nothing to fix")
+                plan = self._plan(current)
+            previous_conf = None
+            while True:
+                stop = self._out_of_budget()
+                if stop:
+                    return self._result(current, has_tests, stop)
+                if plan is None:
+                    return self._result(current, has_tests, "no witness accuses any span")
+                steps = min(plan.steps, self.config.budget.max_nfe - self.nfe)
+                candidates, token_info, nfe = self._denoise(current.code, plan, steps)
+                self.nfe += nfe
+                scored = self._score(candidates, token_info)
+                best = max(scored, key=_Scored.rank)
+                improved = best.rank() >= current.rank() or start_empty and len(self.rounds) == 0
+                if improved:
+                    current = best
+                self.plans.append(plan)
+                self._record(plan, steps, nfe, scored, best, improved)
+                if current.solved(has_tests):
+                    if has_tests or previous_conf is not None and abs(current.confidence - previous_conf) < 0.02:
+                        return self._result(current, has_tests, None)
+                previous_conf = current.confidence
+                plan = self._plan(current)
+                if plan is None and not has_tests and current.parses:
+                    return self._result(current, has_tests, None)
+        except KeyboardInterrupt:
+            best = max(self.cache.values(), key=_Scored.rank, default=None)
+            return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
+                          nfe=self.nfe, seconds=self._elapsed())
+
+    def _plan(self, current: _Scored) -> RemaskPlan | None:
+        evidence: list[Evidence] = list(syntax_evidence(current.code))
+        if current.verdict is not None:
+            evidence += current.verdict.evidence
+        if current.offsets:
+            evidence += confidence_evidence(current.offsets, current.token_confidence, region=self.problem_region(current.code),
+                                            threshold=self.config.confidence_threshold)
+        region = self.problem_region(current.code)
+        plan = self.policy.plan(current.code, region, evidence, self.plans)
+        if plan is None and self.checker is not None and not current.solved(True):
+            # tests fail but nobody points anywhere: resample the whole body
+            slots = max(len(self.model.encode(current.code[region.start : region.end])), 1) + self.policy.config.grow_slots
+            plan = RemaskPlan(spans=(PlannedSpan(region, slots, 0.0),), steps=slots,
+                              reason="tests fail without localized evidence: the whole body", whole=True)
+        return plan
+
+    def problem_region(self, code: str) -> Span:
+        """The editable region of a candidate: the body starts where the original's did."""
+        p = self.problem
+        tail = len(p.code) - p.region.end  # text after the region (normally empty)
+        return Span(p.region.start, max(p.region.start + 1, len(code) - tail))
+
+    # ---------------------------------------------------------------- denoising
+
+    def _denoise(self, code: str, plan: RemaskPlan, steps: int):
+        """Candidates' texts and token info after denoising ``plan``'s slots of ``code``."""
+        enc = self.model.encode(code)
+        ids: list[int] = list(self.prefix_ids)
+        editable: list[bool] = [False] * len(ids)
+        spans = sorted(plan.spans, key=lambda s: s.span.start)
+        k = 0
+        i = 0
+        n = len(enc.ids)
+        while i < n:
+            a, b = enc.offsets[i]
+            if k < len(spans) and b > spans[k].span.start and a < spans[k].span.end:
+                j = i
+                while j < n and enc.offsets[j][0] < spans[k].span.end:
+                    j += 1
+                ids += [self.model.mask_token_id] * spans[k].slots
+                editable += [True] * spans[k].slots
+                i = j
+                k += 1
+                continue
+            while k < len(spans) and spans[k].span.end <= a:
+                # a span that covers no token (empty text): still give it its slots
+                ids += [self.model.mask_token_id] * spans[k].slots
+                editable += [True] * spans[k].slots
+                k += 1
+            ids.append(enc.ids[i])
+            editable.append(False)
+            i += 1
+        for rest in spans[k:]:
+            ids += [self.model.mask_token_id] * rest.slots
+            editable += [True] * rest.slots
+        n_prefix = len(self.prefix_ids)
+        ids += list(self.suffix_ids)
+        editable += [False] * len(self.suffix_ids)
+        state = DiffusionState.from_ids(torch.tensor(ids), torch.tensor(editable), self.model.mask_token_id)
+        state = state.repeat(self.config.candidates)
+        result = denoise(self.model, self.sampler, state, steps=max(1, steps), generator=self.generator)
+        end = len(ids) - len(self.suffix_ids)
+        texts, infos = [], []
+        for row, conf in zip(result.state.ids.tolist(), result.state.confidence.tolist()):
+            body_ids = row[n_prefix:end]
+            body_conf = conf[n_prefix:end]
+            texts.append(self.model.decode(body_ids))
+            infos.append(self._token_info(body_ids, body_conf))
+        return texts, infos, result.nfe
+
+    def _token_info(self, ids: list[int], conf: list[float]) -> tuple[tuple[tuple[int, int], ...], tuple[float, ...]]:
+        """Character ranges (in the decoded text) and confidences of the kept tokens."""
+        offsets, confs = [], []
+        pos = 0
+        dropped = {self.model.mask_token_id, self.model.pad_token_id, self.model.null_token_id}
+        for t, c in zip(ids, conf):
+            if t in dropped:
+                continue
+            piece = len(self.model.decode([t]))
+            offsets.append((pos, pos + piece))
+            confs.append(c)
+            pos += piece
+        return tuple(offsets), tuple(confs)
+
+    # ---------------------------------------------------------------- checking
+
+    def _score(self, codes: Sequence[str], token_info: Sequence | None = None) -> list[_Scored]:
+        """Score each code once (the cache remembers every code already checked)."""
+        fresh = [c for c in dict.fromkeys(codes) if c not in self.cache]
+        parsed = {c: parses(c) for c in fresh}
+        verdicts: dict[str, Verdict] = {}
+        if self.checker is not None and fresh:
+            budget_left = self.config.budget.max_seconds - self._elapsed()
+            runnable = [c for c in fresh if parsed[c]]
+            if runnable and budget_left > 0:
+                verdicts = dict(zip(runnable, self.checker.check(runnable)))
+        infos = dict(zip(codes, token_info)) if token_info is not None else {}
+        for c in fresh:
+            offsets, confs = infos.get(c, ((), ()))
+            mean_conf = sum(confs) / len(confs) if confs else 0.0
+            verdict = verdicts.get(c)
+            if verdict is None and self.checker is not None:
+                verdict = Verdict(0, 1, summary="not run: does not parse" if not parsed[c] else "not run: out of time")
+            problems = 0 if parsed[c] else len(syntax_evidence(c))
+            self.cache[c] = _Scored(c, parsed[c], verdict, mean_conf, offsets, confs, problems)
+        return [self.cache[c] for c in codes]
+
+    # ---------------------------------------------------------------- trace and result
+
+    def _record(self, plan: RemaskPlan, steps: int, nfe: int, scored: list[_Scored], best: _Scored,
+                improved: bool) -> None:
+        attempts = tuple(Attempt(code=s.code, parses=s.parses, passed=s.verdict.passed if s.verdict else None,
+                                 total=s.verdict.total if s.verdict else None, confidence=s.confidence)
+                         for s in scored)
+        rnd = Round(index=len(self.rounds), plan=plan, steps=steps, nfe=nfe, seconds=self._elapsed(),
+                    attempts=attempts, best_index=scored.index(best), adopted=improved)
+        self.rounds.append(rnd)
+        if self.on_round is not None:
+            self.on_round(rnd)
+
+    def _result(self, current: _Scored, has_tests: bool, stop: str | None) -> RepairResult:
+        common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
+                      passed=current.verdict.passed if current.verdict else None,
+                      total=current.verdict.total if current.verdict else None, parses=current.parses)
+        if current.solved(has_tests):
+            return Solved(**common, note=stop or ("tests pass" if has_tests else "parses; confidence converged"))
+        return GaveUp(**common, reason=stop or "budget spent")
+
+
+def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:
+    """A copy of ``config`` with some budget fields changed."""
+    return replace(config, budget=replace(config.budget, **changes))

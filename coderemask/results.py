@@ -1,0 +1,140 @@
+"""Budgets, round traces and the tagged result of a repair (solved / gave up / failed).
+
+Every result carries every Round: the spans remasked and the evidence that chose each, the steps
+granted, NFE and seconds, and what each candidate scored. ``to_json`` is the stable JSON form
+(``"schema": 1``). This module knows values only, not models, tests or the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Union
+
+from .errors import ConfigError
+from .types import Evidence, RemaskPlan
+
+SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits of one run; each is enforced between rounds and caps the steps of a round (NFE)."""
+
+    max_nfe: int = 512
+    max_rounds: int = 8
+    max_seconds: float = 300.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_nfe", "max_rounds", "max_seconds"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"Budget.{name}={getattr(self, name)!r}: must be > 0")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One candidate of a round: its text and how it scored (passed/total None: not tested)."""
+
+    code: str
+    parses: bool
+    passed: int | None
+    total: int | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round: the plan (spans, evidence, steps), its cost, and the candidates it produced."""
+
+    index: int
+    plan: RemaskPlan
+    steps: int
+    nfe: int
+    seconds: float
+    attempts: tuple[Attempt, ...]
+    best_index: int
+    adopted: bool
+
+    @property
+    def best(self) -> Attempt:
+        return self.attempts[self.best_index]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    code: str
+    rounds: tuple[Round, ...]
+    nfe: int
+    seconds: float
+    passed: int | None
+    total: int | None
+    parses: bool
+
+
+@dataclass(frozen=True)
+class Solved(_Outcome):
+    """The code parses and the tests pass (or, without tests, parses with converged confidence)."""
+
+    note: str = ""
+    status = "solved"
+
+
+@dataclass(frozen=True)
+class GaveUp(_Outcome):
+    """The budget ran out or no witness pointed anywhere; ``code`` is the best candidate."""
+
+    reason: str = ""
+    status = "gave_up"
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The run could not go on (interrupted, model error); ``best_code`` is the best so far."""
+
+    reason: str
+    best_code: str | None
+    rounds: tuple[Round, ...]
+    nfe: int
+    seconds: float
+    status = "failed"
+
+
+RepairResult = Union[Solved, GaveUp, Failed]
+
+
+def _evidence_json(e: Evidence) -> dict[str, Any]:
+    return {"source": e.source, "start": e.span.start, "end": e.span.end, "score": round(e.score, 4),
+            "message": e.message}
+
+
+def _round_json(r: Round) -> dict[str, Any]:
+    return {
+        "index": r.index,
+        "reason": r.plan.reason,
+        "whole": r.plan.whole,
+        "spans": [{"start": s.span.start, "end": s.span.end, "slots": s.slots, "score": round(s.score, 4),
+                   "evidence": [_evidence_json(e) for e in s.evidence]} for s in r.plan.spans],
+        "steps": r.steps,
+        "nfe": r.nfe,
+        "seconds": round(r.seconds, 3),
+        "best_index": r.best_index,
+        "adopted": r.adopted,
+        "attempts": [{"code": a.code, "parses": a.parses, "passed": a.passed, "total": a.total,
+                      "confidence": round(a.confidence, 4)} for a in r.attempts],
+    }
+
+
+def to_dict(result: RepairResult) -> dict[str, Any]:
+    """The stable JSON-ready form of a result."""
+    out: dict[str, Any] = {"schema": SCHEMA, "status": result.status, "nfe": result.nfe,
+                           "seconds": round(result.seconds, 3), "rounds": [_round_json(r) for r in result.rounds]}
+    if isinstance(result, Failed):
+        out.update(reason=result.reason, code=result.best_code)
+    else:
+        out.update(code=result.code, parses=result.parses, passed=result.passed, total=result.total,
+                   reason=result.note if isinstance(result, Solved) else result.reason)
+    return out
+
+
+def to_json(result: RepairResult, indent: int | None = 2) -> str:
+    return json.dumps(to_dict(result), indent=indent, sort_keys=False)

@@ -1,0 +1,90 @@
+"""Glue shared by the front-ends: a file target (or an evaluation record) -> Problem + Checker.
+
+``file_task`` finds the function, its project, the editable region (the body without its
+docstring; an empty stub body becomes a ``pass`` placeholder to be rewritten) and the tests to
+run: named pytest node ids, else (for ``fix``) the project's tests, else (for ``complete``) the
+docstring's examples. This module knows files and projects; it does not know models or CLIs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Sequence
+
+from .checkers import PytestChecker, ScriptChecker, doctest_tests
+from .repair import Checker, Problem
+from .source import Target, load_target
+from .types import Span
+
+Mode = Literal["complete", "fix"]
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.ini", ".git")
+
+
+def find_project_root(path: Path) -> Path:
+    """The nearest folder above ``path`` with a project marker, else the file's folder."""
+    path = Path(path).resolve()
+    start = path if path.is_dir() else path.parent
+    for folder in (start, *start.parents):
+        if any((folder / m).exists() for m in PROJECT_MARKERS):
+            return folder
+    return start
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """Everything a front-end needs to run and to write back one function."""
+
+    target: Target
+    file_text: str
+    file_path: Path
+    project: Path
+    problem: Problem
+    checker: Checker | None
+    tests_described: str
+    span_in_file: Span  # the characters of the file that ``problem.code`` replaces
+
+    def place(self, code: str) -> str:
+        """The file text with ``code`` in place of the function."""
+        return self.file_text[: self.span_in_file.start] + code + self.file_text[self.span_in_file.end :]
+
+
+def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
+    """A Problem over the function's text whose region is its body minus the docstring.
+
+    Returns the problem and the file span its code replaces. An empty region (a docstring-only
+    stub) gets a ``pass`` placeholder line, so there is something to rewrite.
+    """
+    code = target.text
+    region = target.relative(target.code_span)
+    if region.start == region.end:
+        placeholder = f"{target.body_indent}pass{target.newline}"
+        pos = region.start
+        if pos > 0 and code[pos - 1] not in "\r\n":
+            placeholder = target.newline + placeholder
+        code = code[:pos] + placeholder + code[pos:]
+        region = Span(pos, pos + len(placeholder))
+    prefix = file_text[: target.span.start]
+    suffix = file_text[target.span.end :]
+    return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
+
+
+def file_task(spec: str, mode: Mode, *, tests: Sequence[str] | None = None, project: Path | None = None,
+              test_timeout: float = 10.0) -> FileTask:
+    """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring)."""
+    target, file_text = load_target(spec)
+    file_path = Path(target.path or spec.split("::")[0]).resolve()
+    root = Path(project).resolve() if project else find_project_root(file_path)
+    problem, span = problem_from_target(target, file_text)
+    checker: Checker | None
+    if tests or mode == "fix":
+        relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
+        checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
+                                test_timeout=test_timeout)
+        described = f"pytest {' '.join(tests)}" if tests else f"the tests of {root}"
+    else:
+        examples = doctest_tests(target.docstring)
+        checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,
+                                project_dir=str(root)) if examples else None
+        described = f"{len(examples)} docstring example(s)" if examples else "no tests (parse + confidence)"
+    return FileTask(target, file_text, file_path, root, problem, checker, described, span)

@@ -1,0 +1,67 @@
+"""Changing a user's file safely: a unified diff to show, and an atomic write with a way back.
+
+``write_atomically`` refuses when the file changed since it was read (by content hash), keeps a
+backup beside it, writes a temp file in the same folder, fsyncs it and renames it over the
+original, so the file is either the old one or the new one, never half written. Nothing else
+in the file is touched: the caller gives the whole new text. This module knows files only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import CoderemaskError
+
+
+class StaleFileError(CoderemaskError):
+    """The file on disk is no longer the text that was read; nothing was written."""
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A ``diff -u`` style patch from ``old`` to ``new`` for ``path`` ('' when equal)."""
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+
+
+def write_atomically(path: Path, new_text: str, *, expected_digest: str, backup_suffix: str = ".orig") -> Path:
+    """Replace ``path`` with ``new_text`` if its content still hashes to ``expected_digest``.
+
+    Returns the backup's path. Raises StaleFileError (the file changed) or CoderemaskError (the
+    folder is not writable); in both cases the original file is untouched.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CoderemaskError(f"{path}: cannot read it back before writing: {exc.strerror or exc}") from None
+    if hashlib.sha256(data).hexdigest() != expected_digest:
+        raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
+    backup = path.with_name(path.name + backup_suffix)
+    mode = path.stat().st_mode & 0o7777
+    try:
+        backup.write_bytes(data)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(new_text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            if hashlib.sha256(path.read_bytes()).hexdigest() != expected_digest:  # changed meanwhile
+                raise StaleFileError(f"{path} changed on disk while writing; not writing")
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise CoderemaskError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    return backup
