@@ -93,8 +93,14 @@ def test_train_resume_save_load_sample(tiny_corpus: Path, tmp_path: Path) -> Non
         logits = model(input_ids=ids).logits
     assert logits.shape == (1, ids.shape[1], len(tok))
     assert torch.isfinite(logits).all()
+    # and it samples through the adapters, the sampler and the CLI
+    sampled = _cli("sample", "--model", str(out / "latest"), "def mean(values):\n    return [MASK*6]\n",
+                   "--samples", "2", "--temperature", "1.0", cwd=tmp_path)
+    assert sampled.returncode == 0, sampled.stderr
+    assert sampled.stdout.count("def mean(values):") == 2 and "[MASK" not in sampled.stdout
 
 
+@pytest.mark.slow
 def test_train_bad_inputs_exit_2(tmp_path: Path) -> None:
     missing = _cli("train", "--corpus", str(tmp_path / "nope"), "--data", str(tmp_path / "d"), cwd=tmp_path)
     assert missing.returncode == 2 and "nope" in missing.stderr and "Traceback" not in missing.stderr
