@@ -20,34 +20,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .repair import Verdict
-from .signals.sandbox import Candidate, run_batch
-from .signals.tests import TestRun, run_tests
+from .signals.localize import fault_evidence
+from .signals.sandbox import Candidate, CandidateResult, run_batch
+from .signals.tests import Frame, TestOutcome, TestRun, run_tests
 from .types import Evidence, Span
-
-FRAME_SCORE = 0.9
-"""Evidence score of the innermost candidate line in a failing test's traceback."""
-
-
-def line_span(code: str, line: int) -> Span | None:
-    """Characters of 1-based ``line`` of ``code`` without indentation or line break (None if absent)."""
-    lines = code.split("\n")
-    if not 1 <= line <= len(lines):
-        return None
-    start = sum(len(x) + 1 for x in lines[: line - 1])
-    text = lines[line - 1]
-    stripped = text.lstrip()
-    if not stripped.strip():
-        return None
-    a = start + len(text) - len(stripped)
-    return Span(a, start + len(text.rstrip()))
-
-
-def _frame_evidence(code: str, line: int | None, message: str, score: float = FRAME_SCORE) -> list[Evidence]:
-    if line is None:
-        return []
-    span = line_span(code, line)
-    return [Evidence("tests", span, score, message)] if span is not None else []
-
 
 # ------------------------------------------------------------------------- script tests
 
@@ -96,7 +72,7 @@ class ScriptChecker:
     runs: int = field(default=0, init=False)
 
     def check(self, codes: Sequence[str]) -> list[Verdict]:
-        first_line = self.prefix.count("\n")
+        first_line = self.prefix.count("\n") + 1  # the function's first line in the module
         batch = [Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}")
                  for i, code in enumerate(codes) for j, test in enumerate(self.tests)]
         results = run_batch(batch, timeout=self.timeout, project_dir=self.project_dir).results if batch else ()
@@ -105,23 +81,25 @@ class ScriptChecker:
         n = len(self.tests)
         for i, code in enumerate(codes):
             mine = results[i * n : (i + 1) * n]
-            evidence: list[Evidence] = []
-            for r in mine:
-                if not r.passed:
-                    line = r.line - first_line if r.line is not None else None
-                    evidence += _frame_evidence(code, line, f"{r.exc_type or r.status}: {r.message[:120]}")
+            run = as_test_run(mine, first_line, code.count("\n") + 1)
+            evidence = fault_evidence(run, first_line, code) if any(not r.passed for r in mine) else []
             passed = sum(r.passed for r in mine)
             summary = "; ".join(f"{r.exc_type or r.status}: {r.message[:80]}" for r in mine if not r.passed)[:300]
-            verdicts.append(Verdict(passed, n, tuple(_dedupe(evidence)), summary))
+            verdicts.append(Verdict(passed, n, tuple(evidence), summary))
         return verdicts
 
 
-def _dedupe(evidence: list[Evidence]) -> list[Evidence]:
-    best: dict[Span, Evidence] = {}
-    for e in evidence:
-        if e.span not in best or e.score > best[e.span].score:
-            best[e.span] = e
-    return list(best.values())
+def as_test_run(results: Sequence[CandidateResult], first_line: int, n_lines: int) -> TestRun:
+    """Batch-runner results as a TestRun (one test each), so fault localization can read them."""
+    last = first_line + n_lines - 1
+    outcomes = []
+    for j, r in enumerate(results):
+        frames = tuple(Frame(name, line, "", name == "<candidate>" and first_line <= line <= last)
+                       for name, line in r.frames)
+        outcome = "passed" if r.passed else ("failed" if r.status == "failed" else "error")
+        covered = frozenset(x for x in r.lines if first_line <= x <= last)
+        outcomes.append(TestOutcome(f"test_{j}", outcome, r.exc_type, r.message, frames, covered, r.seconds))
+    return TestRun("ok", tuple(outcomes), target_file="<candidate>", target_lines=(first_line, last))
 
 
 # ------------------------------------------------------------------------- pytest
@@ -131,14 +109,9 @@ Localizer = Callable[[TestRun, str, int], list[Evidence]]
 """localize(test_run, candidate_code, first_line_of_function_in_file) -> evidence in code chars."""
 
 
-def frames_evidence(run: TestRun, code: str, first_line: int) -> list[Evidence]:
-    """Fallback localizer: the innermost target frame of each failing test."""
-    evidence: list[Evidence] = []
-    for t in run.failing:
-        frames = t.target_frames
-        if frames:
-            evidence += _frame_evidence(code, frames[-1].line - first_line + 1, f"{t.nodeid}: {t.exc_type}: {t.message[:100]}")
-    return _dedupe(evidence)
+def sbfl_evidence(run: TestRun, code: str, first_line: int) -> list[Evidence]:
+    """The default localizer: spectrum-based scores + traceback + def-use (signals.localize)."""
+    return fault_evidence(run, first_line, code)
 
 
 @dataclass
@@ -156,7 +129,7 @@ class PytestChecker:
     tests: Sequence[str] | None = None
     timeout: float = 120.0
     test_timeout: float = 10.0
-    localize: Localizer = frames_evidence
+    localize: Localizer = sbfl_evidence
     last_runs: list[TestRun] = field(default_factory=list, init=False)
 
     def place(self, code: str) -> str:

@@ -10,6 +10,7 @@ This module knows records, problems and checkers; it does not know models or CLI
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
@@ -38,6 +39,41 @@ class RecordTask:
         return self.module_prefix + code + self.module_suffix
 
 
+def split_check(test: str, entry_point: str) -> list[str]:
+    """One test per assertion of ``check(candidate)``, so fault localization sees a spectrum.
+
+    Statements of ``check`` that hold no ``assert`` (setup) are kept in every test, in order; the
+    rest of the test module (imports, METADATA) is kept too. Falls back to the whole check.
+    """
+    whole = [f"{test}\n\ncheck({entry_point})\n"]
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return whole
+    check = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "check"), None)
+    if check is None or not check.args.args:
+        return whole
+    lines = test.splitlines(keepends=True)
+    preamble = "".join(lines[: check.lineno - 1 - len(check.decorator_list)])
+    after = "".join(lines[check.end_lineno :])
+
+    def text(node: ast.stmt) -> str:
+        return "".join(lines[node.lineno - 1 : node.end_lineno])
+
+    def has_assert(node: ast.stmt) -> bool:
+        return any(isinstance(n, ast.Assert) for n in ast.walk(node))
+
+    header = "".join(lines[check.lineno - 1 : check.body[0].lineno - 1])
+    asserts = [i for i, n in enumerate(check.body) if has_assert(n)]
+    if len(asserts) < 2:
+        return whole
+    tests = []
+    for k in asserts:
+        body = "".join(text(n) for i, n in enumerate(check.body) if i == k or (i < k and not has_assert(n)))
+        tests.append(f"{preamble}{header}{body}{after}\n\ncheck({entry_point})\n")
+    return tests
+
+
 def record_task(record: dict, *, body: str, feedback: Feedback = "public") -> RecordTask:
     """A task over ``prompt + body`` (body: ``canonical_solution``, ``buggy_solution`` or a stub)."""
     module = record["prompt"] + body + record.get("suffix", "")
@@ -46,7 +82,7 @@ def record_task(record: dict, *, body: str, feedback: Feedback = "public") -> Re
     hidden = f"{record['test']}\n\ncheck({record['entry_point']})\n"
     tests: list[str] = doctest_tests(target.docstring)
     if feedback == "full":
-        tests.append(hidden)
+        tests += split_check(record["test"], record["entry_point"])
     checker = ScriptChecker(tests, prefix=problem.prefix, suffix=problem.suffix) if tests else None
     return RecordTask(record["task_id"], problem, checker, module[: span.start], module[span.end :], hidden)
 

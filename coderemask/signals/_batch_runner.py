@@ -59,16 +59,46 @@ def _failure(status: str, exc: BaseException) -> dict[str, Any]:
             "line": code_lines[-1] if code_lines else None, "frames": frames}
 
 
+class _LineTracer:
+    """Lines of ``<candidate>`` run while the test runs (the candidate's per-test coverage)."""
+
+    def __init__(self) -> None:
+        self.lines: set[int] = set()
+
+    def __call__(self, frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != "<candidate>":
+            return None
+        if event == "line":
+            self.lines.add(frame.f_lineno)
+        return self
+
+    def __enter__(self) -> "_LineTracer":
+        sys.settrace(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.settrace(None)
+
+
 def execute(task: dict[str, str]) -> dict[str, Any]:
-    """Run ``code`` then ``test`` in one fresh namespace; any exception becomes the result."""
+    """Run ``code`` then ``test`` in one fresh namespace; any exception becomes the result.
+
+    ``lines``: the candidate lines the test ran (empty when the code itself failed to run).
+    """
     namespace: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": builtins}
+    tracer = _LineTracer()
     for source, filename, status in ((task["code"], "<candidate>", "error"),
                                      (task["test"], "<test>", "failed")):
         try:
-            exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the point of the runner
+            if filename == "<test>":
+                with tracer:
+                    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - the point of the runner
+            else:
+                exec(compile(source, filename, "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 - every failure is a result
-            return _failure(status, exc)
-    return {"status": "passed", "exc_type": None, "message": "", "line": None, "frames": []}
+            return {**_failure(status, exc), "lines": sorted(tracer.lines)}
+    return {"status": "passed", "exc_type": None, "message": "", "line": None, "frames": [],
+            "lines": sorted(tracer.lines)}
 
 
 def _reap_leftovers() -> None:

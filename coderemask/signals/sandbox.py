@@ -638,6 +638,7 @@ class CandidateResult:
     line: int | None = None
     frames: tuple[tuple[str, int], ...] = ()  # ("<candidate>" or "<test>", line), outermost first
     seconds: float = 0.0
+    lines: frozenset[int] = frozenset()  # lines of ``code`` the test ran (its per-test coverage)
 
     @property
     def passed(self) -> bool:
@@ -705,6 +706,7 @@ def _from_record(index: int, name: str, record: Mapping[str, object]) -> Candida
         line=record.get("line") if isinstance(record.get("line"), int) else None,
         frames=tuple((str(f), int(n)) for f, n in frames) if isinstance(frames, list) else (),
         seconds=float(record.get("seconds") or 0.0),  # type: ignore[arg-type]
+        lines=frozenset(int(n) for n in record.get("lines") or () if isinstance(n, int)),  # type: ignore[union-attr]
     )
 
 

@@ -1,0 +1,181 @@
+"""`coderemask locate FILE::FUNC`: run the tests, rank the function's suspicious lines, print why.
+
+Thin: find the target (``coderemask.source``), the project root and the tests, run them in the
+sandbox with coverage of the function (``coderemask.signals.tests``), score the lines
+(``coderemask.signals.localize``) and print them as text or JSON. Exit 0 when some line is
+suspicious, 1 when there is nothing to report (no failing test runs the function), 2 for bad
+input (missing or undecodable file, unknown function, syntax error, unknown test id, tests that
+fail to collect, a pytest that refuses to run).
+
+It does not know models or repair, and never changes the user's files: the tests run on a copy.
+The environment's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` is honoured, as pytest itself would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..signals.localize import FORMULAS, Localization, localize
+from ..signals.tests import TestRun, run_tests
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+
+if TYPE_CHECKING:
+    from ..source import Target
+
+SCHEMA = "coderemask.locate/1"
+#: Files that mark a project's root (the nearest folder above the file holding one wins).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py", ".git")
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method (or FILE:LINE)")
+    p.add_argument("--test", action="append", default=[], metavar="NODEID",
+                   help="a test to run (repeatable); default: all of the project's tests, "
+                        "keeping those that run the function")
+    p.add_argument("--formula", choices=list(FORMULAS), default="ochiai",
+                   help="spectrum formula (default: ochiai)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (schema " + SCHEMA + ")")
+    p.add_argument("--project", type=Path, metavar="DIR",
+                   help="project root (default: the nearest folder above FILE with "
+                        + ", ".join(PROJECT_MARKERS) + "; else FILE's folder)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole test run (default 300)")
+    p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def find_project(file: Path, project: Path | None = None) -> Path:
+    """The project root for ``file``: ``project`` when given (it must hold the file), else the
+    nearest ancestor with a marker file, else the file's folder."""
+    file = file.resolve()
+    if project is not None:
+        root = project.resolve()
+        if not root.is_dir():
+            raise UsageError(f"--project {str(project)!r}: no such folder")
+        if not file.is_relative_to(root):
+            raise UsageError(f"{file} is not inside the project folder {root} (--project)")
+        return root
+    for folder in file.parents:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return file.parent
+
+
+def _test_id(test: str, project: Path) -> str:
+    """A test id as run_tests takes it: a path that exists from here becomes absolute (so ids
+    work from any folder); anything else stays relative to the project."""
+    path, sep, rest = test.partition("::")
+    here = Path(path).resolve()
+    if path and here.exists() and here.is_relative_to(project):
+        return str(here) + sep + rest
+    return test
+
+
+def _check_run(run: TestRun, project: Path) -> None:
+    """Raise UsageError (exit 2) when the run says the input is bad."""
+    if run.status == "error":
+        if "not found" in run.message:
+            raise UsageError(
+                f"no such test: pytest says {run.message!r} (test ids are paths relative to the"
+                f" project {project}, as `pytest --collect-only -q` prints them there)")
+        raise UsageError(f"pytest did not run the tests of {project}: {run.message}")
+    if run.status == "collection_error":
+        details = "; ".join(f"{e.nodeid}: {e.exc_type or 'error'}: {_last(e.message)}" for e in run.collect_errors[:3])
+        more = f" (and {len(run.collect_errors) - 3} more)" if len(run.collect_errors) > 3 else ""
+        raise UsageError(
+            f"the tests of {project} fail to collect: {details}{more}; fix them, or name tests that"
+            " do collect with --test")
+
+
+def _last(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+# ----------------------------------------------------------------------------- output
+
+
+def _report(target: Target, project: Path, file: str, run: TestRun, loc: Localization) -> dict[str, Any]:
+    """The JSON object (and the data the text output prints)."""
+    relevant = {t.nodeid for t in loc.tests}
+    return {
+        "schema": SCHEMA,
+        "target": {"file": file, "qualname": target.qualname, "start_line": target.start_line,
+                   "end_line": target.end_line, "project": str(project)},
+        "formula": loc.formula,
+        "weights": loc.weights.as_dict(),
+        "run": {"status": run.status, "message": run.message, "seconds": round(run.seconds, 3),
+                "warnings": list(run.warnings)},
+        "tests": [{"nodeid": t.nodeid, "outcome": t.outcome, "runs_target": t.nodeid in relevant,
+                   "exc_type": t.exc_type, "message": t.message} for t in run.tests],
+        "found": bool(loc.ranked),
+        "reason": loc.reason,
+        "lines": [{"line": s.line, "code": s.code, "score": round(s.score, 4),
+                   "spectrum": {"formula": loc.formula, "value": None if math.isinf(s.raw) else round(s.raw, 4),
+                                **s.spectrum._asdict()},
+                   "parts": {k: round(v, 4) for k, v in s.parts.items()},
+                   "failing_tests": list(s.failing_tests), "reasons": list(s.reasons)}
+                  for s in loc.ranked],
+    }
+
+
+def _print_text(target: Target, run: TestRun, loc: Localization) -> None:
+    counted = len(loc.tests)
+    failing = len(loc.failing)
+    print(f"{target.qualname} in {target.path} (lines {target.start_line}-{target.end_line}), {loc.formula}")
+    print(f"tests: {len(run.tests)} run, {counted} ran {target.name}: {failing} failing, {counted - failing} passing")
+    if not loc.ranked:
+        print(loc.reason)
+        return
+    width = max(len(str(s.line)) for s in loc.ranked)
+    print(f"{'score':>5}  {'line':>{width}}  code")
+    pad = " " * (5 + 2 + width + 2)
+    for s in loc.ranked:
+        print(f"{s.score:5.2f}  {s.line:>{width}}  {s.code}")
+        for reason in s.reasons:
+            print(f"{pad}- {reason}")
+    print("failing tests:")
+    for t in loc.failing:
+        first = t.message.strip().splitlines()[0] if t.message.strip() else ""
+        print(f"  {t.nodeid}: {t.exc_type or t.outcome}: {first}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..source import load_target  # libcst: imported only when locate runs (~0.7 s)
+
+    for name in ("timeout", "test_timeout"):
+        if getattr(args, name) <= 0:
+            raise UsageError(f"--{name.replace('_', '-')}={getattr(args, name)}: must be > 0")
+    target, _ = load_target(args.target)
+    file = Path(str(target.path)).resolve()
+    project = find_project(file, args.project)
+    tests = [_test_id(t, project) for t in args.test]
+    run = run_tests(project, target_file=file, tests=tests or None,
+                    target_lines=(target.start_line, target.end_line), timeout=args.timeout,
+                    test_timeout=args.test_timeout,
+                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"))
+    _check_run(run, project)
+    loc = localize(run, target, formula=args.formula)
+    if not loc.ranked and loc.status in ("no_failures", "not_covered"):
+        loc = replace(loc, reason=f"no failing test covers {target.qualname}: {loc.reason}")
+    if run.status in ("timeout", "crashed"):
+        print(f"coderemask locate: warning: the test run {run.status}: {run.message}", file=sys.stderr)
+    for warning in run.warnings:
+        print(f"coderemask locate: warning: {warning}", file=sys.stderr)
+    if args.json:
+        report = _report(target, project, file.relative_to(project).as_posix(), run, loc)
+        print(json.dumps(report, indent=2))
+    else:
+        _print_text(target, run, loc)
+    return EXIT_OK if loc.ranked else EXIT_NOT_SOLVED
+
+
+COMMAND = Command("locate", "rank the suspicious lines of a function from its failing tests", _add_arguments, _run)
