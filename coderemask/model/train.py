@@ -300,6 +300,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         rng.bit_generator.state = st["numpy_rng"]
         gen.set_state(st["torch_gen"])
         log(f"resumed at step {step} ({tokens_seen:,} tokens, {elapsed / 60:.1f} min)")
+        _truncate_log(out / "log.jsonl", step)
 
     n_params = sum(p.numel() for p in model.parameters())
     n_emb = model.model.embeddings.tok_embeddings.weight.numel()
@@ -358,6 +359,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         bar.close()
     log_file.close()
     return latest
+
+
+def _truncate_log(path: Path, last_step: int) -> None:
+    """Drop log records written after the checkpoint we resume from (they will be redone)."""
+    if path.exists():
+        kept = [line for line in path.read_text().splitlines() if json.loads(line)["step"] <= last_step]
+        path.write_text("".join(line + "\n" for line in kept))
 
 
 def _checkpoint(model, tokenizer, opt, out: Path, step: int, tokens_seen: int, elapsed: float,
