@@ -1,0 +1,671 @@
+"""Plant single-point bugs in one function, and build a bug set from HumanEval-format tasks.
+
+A mutation operator (a class in ``MUTATORS``, chosen by name) proposes ``Edit``s: replace the
+characters ``source[start:end]`` by a new text. Positions come from ``ast`` (column offsets are
+UTF-8 bytes, converted to characters by ``TextOffsets``), so every character outside the edit
+stays as written: comments, spacing, quotes. Only the body of the named function is touched,
+and only at or after ``region_start`` (for a task: the canonical solution, after the prompt).
+A mutant is kept when it parses and its tree differs from the original's and from every
+earlier mutant's (``ast.dump``), so equal programs written differently count once.
+
+``make_bugs`` runs the canonical solution and chosen mutants against each task's ``check``
+through the sandbox (or the runner it is given) and keeps, per task, up to ``per_task``
+mutants that fail, round-robin over the mutation types in an order drawn from the seed.
+The result depends only on the seed, the tasks and the test outcomes. Time is the one way two
+runs can differ: canonical solutions get ``CANONICAL_SLACK`` x ``timeout``, and a task's mutants
+``max(timeout, SLOW_FACTOR x`` its canonical solution's seconds), so a verdict flips only for a
+mutant that runs about that much longer than the solution. Mutants that time out, crash or
+exhaust memory are dropped, not kept as bugs.
+
+This module does not read or write task files (``datasets.py`` does), know models or the CLI,
+nor judge whether a mutant is "realistic" beyond the operator's own rules.
+"""
+
+from __future__ import annotations
+
+import ast
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, ClassVar
+
+from ..errors import CoderemaskError, ConfigError
+from ..signals.sandbox import Candidate, CandidateResult, run_batch
+from ..signals.units import TextOffsets
+from .datasets import Task
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+class MutationError(CoderemaskError):
+    """The source does not parse, or has no function of the given name."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``source[start:end]`` (character offsets) with ``text``."""
+
+    start: int
+    end: int
+    text: str
+
+    def apply(self, source: str) -> str:
+        return source[: self.start] + self.text + source[self.end:]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One mutated program: its operator, the edit, and the lines around it before and after.
+
+    ``line`` is the 1-based line of the edit's start (the same in both texts; for deleted lines,
+    the line after them in the mutant, one past its end when they were last); ``original`` and
+    ``mutated`` are the touched lines, stripped ('' when whole lines were deleted).
+    """
+
+    kind: str
+    source: str
+    edit: Edit
+    line: int
+    original: str
+    mutated: str
+
+
+# ----------------------------------------------------------------------------------- the site
+
+
+def _children(node: ast.AST) -> Iterator[ast.AST]:
+    """Pre-order descendants; f-strings are not entered (their inner positions are unreliable < 3.12)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.JoinedStr):
+            continue
+        yield child
+        yield from _children(child)
+
+
+def _bindings(node: ast.AST) -> Iterator[ast.Name]:
+    """Names stored in ``node``'s own scope (nested functions, classes and comprehensions skipped)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            yield child
+        if not isinstance(child, _SCOPES):
+            yield from _bindings(child)
+
+
+class Site:
+    """The function being mutated: text, positions, parents and the names bound in its scope."""
+
+    def __init__(self, source: str, func: FunctionNode, region_start: int = 0) -> None:
+        self.source, self.func, self.region_start = source, func, region_start
+        self.offsets = TextOffsets(source)
+        self.end = self.line_span(func)[1]  # edits end at most at the line break after the function
+        self.parents: dict[ast.AST, ast.AST] = {}
+        for node in ast.walk(func):
+            for child in ast.iter_child_nodes(node):
+                self.parents[child] = node
+        # Pre-order; edits before region_start are dropped by ``mutants``.
+        self.nodes: list[ast.AST] = [n for stmt in func.body for n in (stmt, *_children(stmt))]
+        args = func.args
+        # name -> character offset from which it is bound (parameters: before the body)
+        self.bound_from: dict[str, int] = {}
+        for a in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg):
+            if a is not None:
+                self.bound_from.setdefault(a.arg, -1)
+        for name in _bindings(func):
+            self.bound_from[name.id] = min(self.bound_from.get(name.id, len(source)), self._bound_at(name))
+
+    def _bound_at(self, name: ast.Name) -> int:
+        """Where a stored name can first be read: a loop's or with's body, else after the statement."""
+        stmt: ast.AST = name
+        while not isinstance(stmt, ast.stmt):
+            stmt = self.parents[stmt]
+        if isinstance(stmt, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            return self.start(stmt.body[0])
+        return self.stop(stmt)
+
+    def _char(self, line: int, col: int) -> int:
+        return self.offsets.char(self.offsets.byte(self.offsets.line_starts[line - 1]) + col)
+
+    def start(self, node: ast.AST) -> int:
+        return self._char(node.lineno, node.col_offset)  # type: ignore[attr-defined]
+
+    def stop(self, node: ast.AST) -> int:
+        return self._char(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+
+    def text(self, node: ast.AST) -> str:
+        return self.source[self.start(node): self.stop(node)]
+
+    def of_type(self, *types: type) -> Iterator[Any]:
+        return (n for n in self.nodes if isinstance(n, types))
+
+    def names_before(self, offset: int) -> list[str]:
+        """Names of the function's scope bound before ``offset`` (parameters always)."""
+        return [name for name, at in self.bound_from.items() if at < offset]
+
+    def line_span(self, node: ast.AST) -> tuple[int, int]:
+        """From the start of ``node``'s first line to the start of the line after its last."""
+        starts = self.offsets.line_starts
+        first, last = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+        return starts[first - 1], starts[last] if last < len(starts) else len(self.source)
+
+
+def _wrap(site: Site, node: ast.AST, loose: tuple[type, ...]) -> str:
+    """The node's text, in parentheses when it binds more loosely than its new neighbour."""
+    text = site.text(node)
+    return f"({text})" if isinstance(node, loose) else text
+
+
+# Binds more loosely than `not` (in a test position) / than `+`.
+_LOOSER_THAN_NOT = (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr)
+_LOOSER_THAN_ADD = (*_LOOSER_THAN_NOT, ast.Compare, ast.UnaryOp)
+
+
+def _is_int(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _operator_span(source: str, start: int, end: int) -> tuple[int, int] | None:
+    """The operator between two operands: the gap's text less spaces, parentheses and comments."""
+    first = last = None
+    i = start
+    while i < end:
+        c = source[i]
+        if c == "#":
+            i = min((j for j in (source.find("\n", i, end), source.find("\r", i, end)) if j >= 0), default=end)
+            continue
+        if c not in " \t\f\r\n\\()":
+            first = i if first is None else first
+            last = i + 1
+        i += 1
+    return None if first is None else (first, last)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------------ the registry
+
+
+class Mutator:
+    """A mutation operator: every single-point edit of one kind in a function."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        raise NotImplementedError
+
+
+MUTATORS: dict[str, Mutator] = {}
+
+
+def register(cls: type[Mutator]) -> type[Mutator]:
+    """Class decorator: add one instance of the operator to ``MUTATORS`` under ``cls.name``."""
+    MUTATORS[cls.name] = cls()
+    return cls
+
+
+def get_mutators(names: Iterable[str] | None = None) -> list[Mutator]:
+    """The named operators in registry order (all when ``names`` is None); ConfigError if unknown."""
+    if names is None:
+        return list(MUTATORS.values())
+    wanted = {n.strip() for n in names if n.strip()}
+    unknown = sorted(wanted - MUTATORS.keys())
+    if unknown:
+        raise ConfigError(f"unknown mutation type{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                          f"known: {', '.join(MUTATORS)}")
+    if not wanted:
+        raise ConfigError(f"no mutation type given; known: {', '.join(MUTATORS)}")
+    return [m for name, m in MUTATORS.items() if name in wanted]
+
+
+def parse_types(spec: str) -> list[str]:
+    """``"op_swap, off_by_one"`` -> checked names in registry order."""
+    return [m.name for m in get_mutators(spec.split(","))]
+
+
+# ------------------------------------------------------------------------------- the operators
+
+_COMPARE = {ast.Lt: ("<", ("<=", ">")), ast.LtE: ("<=", ("<", ">=")), ast.Gt: (">", (">=", "<")),
+            ast.GtE: (">=", (">", "<=")), ast.Eq: ("==", ("!=",)), ast.NotEq: ("!=", ("==",)),
+            ast.Is: ("is", ("is not",)), ast.IsNot: ("is not", ("is",)),
+            ast.In: ("in", ("not in",)), ast.NotIn: ("not in", ("in",))}
+_ARITHMETIC = {ast.Add: ("+", ("-",)), ast.Sub: ("-", ("+",)), ast.Mult: ("*", ("+", "/")),
+               ast.Div: ("/", ("//", "*")), ast.FloorDiv: ("//", ("/", "%")), ast.Mod: ("%", ("//",)),
+               ast.Pow: ("**", ("*",)), ast.BitAnd: ("&", ("|",)), ast.BitOr: ("|", ("&",)),
+               ast.LShift: ("<<", (">>",)), ast.RShift: (">>", ("<<",))}
+_BOOLEAN = {ast.And: ("and", ("or",)), ast.Or: ("or", ("and",))}
+
+
+@register
+class OperatorSwap(Mutator):
+    name = "op_swap"
+    description = "a comparison, arithmetic (also augmented) or boolean operator replaced by a near one"
+
+    def _pairs(self, site: Site) -> Iterator[tuple[int, int, ast.AST, str]]:
+        """(gap start, gap end, op, extra suffix) for each binary operator in the function."""
+        for node in site.nodes:
+            if isinstance(node, ast.Compare):
+                operands = [node.left, *node.comparators]
+                for op, (a, b) in zip(node.ops, pairwise(operands)):
+                    yield site.stop(a), site.start(b), op, ""
+            elif isinstance(node, ast.BinOp):
+                yield site.stop(node.left), site.start(node.right), node.op, ""
+            elif isinstance(node, ast.BoolOp):
+                for a, b in pairwise(node.values):
+                    yield site.stop(a), site.start(b), node.op, ""
+            elif isinstance(node, ast.AugAssign):
+                yield site.stop(node.target), site.start(node.value), node.op, "="
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        table = {**_COMPARE, **_ARITHMETIC, **_BOOLEAN}
+        for gap_start, gap_end, op, suffix in self._pairs(site):
+            if type(op) not in table:
+                continue
+            symbol, swaps = table[type(op)]
+            span = _operator_span(site.source, gap_start, gap_end)
+            if span is None or " ".join(site.source[span[0]: span[1]].split()) != symbol + suffix:
+                continue
+            for swap in swaps:
+                yield Edit(span[0], span[1], swap + suffix)
+
+
+@register
+class OffByOne(Mutator):
+    name = "off_by_one"
+    description = "an integer literal, a range() bound or a slice bound moved by one"
+
+    def _bounds(self, site: Site) -> Iterator[ast.expr]:
+        for node in site.nodes:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+                yield from node.args[:2]
+            elif isinstance(node, ast.Slice):
+                yield from (b for b in (node.lower, node.upper) if b is not None)
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for node in site.of_type(ast.Constant):
+            if _is_int(node):
+                start, stop = site.start(node), site.stop(node)
+                yield Edit(start, stop, str(node.value + 1))
+                if node.value >= 1:
+                    yield Edit(start, stop, str(node.value - 1))
+        for bound in self._bounds(site):
+            if _is_int(bound) or (isinstance(bound, ast.BinOp) and _is_int(bound.right)):
+                continue  # the literal itself is moved above
+            text = _wrap(site, bound, _LOOSER_THAN_ADD)
+            for delta in (" + 1", " - 1"):
+                yield Edit(site.start(bound), site.stop(bound), text + delta)
+
+
+@register
+class WrongVariable(Mutator):
+    name = "wrong_variable"
+    description = "a variable read replaced by another name bound earlier in the function"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for node in site.of_type(ast.Name):
+            parent = site.parents.get(node)
+            if (not isinstance(node.ctx, ast.Load) or node.id not in site.bound_from
+                    or (isinstance(parent, ast.Call) and parent.func is node)):
+                continue
+            start = site.start(node)
+            for other in site.names_before(start):
+                if other != node.id:
+                    yield Edit(start, site.stop(node), other)
+
+
+def _condition_tests(site: Site, *, filters: bool) -> Iterator[ast.expr]:
+    """The tests of ``if``/``while``/conditional expressions (and comprehension filters)."""
+    for node in site.nodes:
+        if isinstance(node, (ast.If, ast.While, ast.IfExp)):
+            yield node.test
+        elif filters and isinstance(node, ast.comprehension):
+            yield from node.ifs
+
+
+@register
+class NegateCondition(Mutator):
+    name = "negate_condition"
+    description = "the test of an if, while or conditional expression negated (or its `not` removed)"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for test in _condition_tests(site, filters=False):
+            start, stop = site.start(test), site.stop(test)
+            if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+                yield Edit(start, stop, _wrap(site, test.operand, (ast.IfExp, ast.Lambda, ast.NamedExpr)))
+            elif isinstance(test, _LOOSER_THAN_NOT):
+                yield Edit(start, stop, f"not ({site.text(test)})")
+            else:
+                yield Edit(start, start, "not ")
+
+
+@register
+class DropCondition(Mutator):
+    name = "drop_condition"
+    description = "an if guard or comprehension filter made True, or one clause of its and/or dropped"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for test in _condition_tests(site, filters=True):
+            owner = site.parents.get(test)
+            if not isinstance(owner, ast.While | ast.IfExp) and not isinstance(test, ast.Constant):
+                yield Edit(site.start(test), site.stop(test), "True")
+            if isinstance(test, ast.BoolOp):
+                values = test.values
+                yield Edit(site.start(values[0]), site.start(values[1]), "")
+                for before, value in pairwise(values):
+                    yield Edit(site.stop(before), site.stop(value), "")
+
+
+@register
+class WrongReturn(Mutator):
+    name = "wrong_return"
+    description = "a returned value replaced by another bound name or a literal (True <-> False)"
+
+    @staticmethod
+    def _literals(value: ast.expr) -> tuple[str, ...]:
+        if isinstance(value, ast.Constant):
+            return (str(not value.value),) if isinstance(value.value, bool) else ()
+        if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)
+                                                            and isinstance(value.op, ast.Not)):
+            return ("True", "False")
+        return ("None",)
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for node in site.of_type(ast.Return):
+            if node.value is None:
+                continue
+            value, start = node.value, site.start(node)
+            old = site.text(value)
+            is_bool = isinstance(value, ast.Constant) and isinstance(value.value, bool)
+            for new in (*(() if is_bool else site.names_before(start)), *self._literals(value)):
+                if new != old:
+                    yield Edit(site.start(value), site.stop(value), new)
+
+
+@register
+class SwapArguments(Mutator):
+    name = "swap_args"
+    description = "two neighbouring positional arguments of a call swapped"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for call in site.of_type(ast.Call):
+            for a, b in pairwise(call.args):
+                if isinstance(a, ast.Starred) or isinstance(b, ast.Starred):
+                    continue
+                ta, tb = site.text(a), site.text(b)
+                if ta != tb:
+                    gap = site.source[site.stop(a): site.start(b)]
+                    yield Edit(site.start(a), site.stop(b), tb + gap + ta)
+
+
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Break, ast.Continue,
+           ast.Raise, ast.Delete)
+
+
+@register
+class MissingStatement(Mutator):
+    name = "missing_statement"
+    description = "one simple statement deleted (replaced by `pass` when its block would be empty)"
+
+    def _blocks(self, site: Site) -> Iterator[list[ast.stmt]]:
+        for node in (site.func, *site.nodes):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(node, name, None)
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    yield block
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for block in self._blocks(site):
+            for stmt in block:
+                if (not isinstance(stmt, _SIMPLE) or site.start(stmt) < site.region_start
+                        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))):
+                    continue
+                start, stop = site.start(stmt), site.stop(stmt)
+                if len(block) == 1:
+                    yield Edit(start, stop, "pass")
+                    continue
+                line_start, line_stop = site.line_span(stmt)
+                before = site.source[line_start:start]
+                after = site.source[stop:line_stop].strip()
+                if not before.strip() and (not after or after.startswith("#")):
+                    yield Edit(line_start, line_stop, "")
+
+
+# --------------------------------------------------------------------------------- mutants
+
+
+def find_function(tree: ast.Module, name: str) -> FunctionNode | None:
+    """The last top-level function ``name``, else the first nested one."""
+    top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+    if top:
+        return top[-1]
+    return next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and n.name == name), None)
+
+
+def _lines(text: str, offsets: TextOffsets, start: int, end: int) -> str:
+    first, last = offsets.line_of(start), offsets.line_of(max(start, end - 1))
+    return text[offsets.line_starts[first - 1]: offsets.line_end(last)].strip()
+
+
+def _mutant(kind: str, source: str, offsets: TextOffsets, edit: Edit, new: str) -> Mutant:
+    new_offsets = TextOffsets(new)
+    whole_lines = edit.text == "" and edit.start in offsets.line_starts and (
+        edit.end in offsets.line_starts or edit.end == len(source))
+    return Mutant(kind=kind, source=new, edit=edit, line=offsets.line_of(edit.start),
+                  original=_lines(source, offsets, edit.start, edit.end),
+                  mutated="" if whole_lines else _lines(new, new_offsets, edit.start, edit.start + len(edit.text)))
+
+
+def _tree_key(source: str) -> str | None:
+    try:
+        return ast.dump(ast.parse(source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def mutants(source: str, function: str, *, region_start: int = 0,
+            types: Iterable[str] | None = None) -> list[Mutant]:
+    """Every distinct parsing mutant of ``function``'s body at or after ``region_start``.
+
+    In registry order of the types, then by position. Raises MutationError when ``source``
+    does not parse or has no such function, ConfigError for an unknown type.
+    """
+    operators = get_mutators(types)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise MutationError("does not parse", f"{exc.msg} (line {exc.lineno})") from None
+    func = find_function(tree, function)
+    if func is None:
+        raise MutationError("does not define the entry point", repr(function))
+    site = Site(source, func, region_start)
+    seen = {ast.dump(tree)}
+    out: list[Mutant] = []
+    for op in operators:
+        for edit in sorted(set(op.edits(site)), key=lambda e: (e.start, e.end, e.text)):
+            if not region_start <= edit.start <= edit.end <= site.end:
+                continue
+            new = edit.apply(source)
+            key = _tree_key(new)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            out.append(_mutant(op.name, source, site.offsets, edit, new))
+    return out
+
+
+# ------------------------------------------------------------------------------- bug sets
+
+KEEP = frozenset({"failed", "error"})  # statuses of a kept mutant: its tests raise
+Runner = Callable[[Sequence[Candidate], float], Sequence[CandidateResult]]  # (candidates, timeout)
+CANONICAL_SLACK = 10.0  # canonical solutions get this many times the per-run timeout
+SLOW_FACTOR = 3.0  # a task's mutants get at least this many times its canonical solution's seconds
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A task that gave no bug: why (a short reason shared by similar tasks) and the details."""
+
+    task_id: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class BugSet:
+    """What ``make_bugs`` made: the records to write and the numbers behind them."""
+
+    records: list[dict[str, Any]]
+    counts: dict[str, int]  # kept mutants per type, registry order
+    skipped: list[Skip]
+    dropped: dict[str, int]  # tested mutants not kept, by test status ("passed", "timeout", ...)
+    tested: int  # programs run, canonical solutions included
+    seconds: float
+
+
+@dataclass
+class _Plan:
+    """One task's mutants: per type a seeded queue, and the types in a seeded order."""
+
+    task: Task
+    order: list[str]
+    queues: dict[str, list[Mutant]]
+    canonical: CandidateResult | None = None
+    timeout: float = 0.0  # seconds per mutant run, from the canonical solution's time
+    known: dict[Mutant, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, task: Task, found: list[Mutant], seed: int) -> _Plan:
+        rng = random.Random(f"{seed}\x00{task.task_id}")
+        queues: dict[str, list[Mutant]] = {}
+        for m in found:
+            queues.setdefault(m.kind, []).append(m)
+        for queue in queues.values():
+            rng.shuffle(queue)
+        order = list(queues)
+        rng.shuffle(order)
+        return cls(task, order, queues)
+
+    def select(self, per_task: int) -> tuple[list[Mutant], list[tuple[str, int]]]:
+        """Round-robin over the types, each time the type's next mutant not known to pass.
+
+        Returns the picks known to fail and the (type, position) of untested mutants that
+        would be picked if they fail: the choice is final when that list is empty.
+        """
+        pointer = dict.fromkeys(self.order, 0)
+        picks: list[Mutant] = []
+        untested: list[tuple[str, int]] = []
+        active = list(self.order)
+        while active and len(picks) + len(untested) < per_task:
+            for kind in list(active):
+                queue = self.queues[kind]
+                while pointer[kind] < len(queue) and self.known.get(queue[pointer[kind]], "untested") not in {
+                        *KEEP, "untested"}:
+                    pointer[kind] += 1
+                if pointer[kind] == len(queue):
+                    active.remove(kind)
+                    continue
+                if queue[pointer[kind]] in self.known:
+                    picks.append(queue[pointer[kind]])
+                else:
+                    untested.append((kind, pointer[kind]))
+                pointer[kind] += 1
+                if len(picks) + len(untested) == per_task:
+                    break
+        return picks, untested
+
+
+def sandbox_runner(candidates: Sequence[Candidate], timeout: float) -> Sequence[CandidateResult]:
+    """The default ``Runner``: ``run_batch`` (one interpreter, a fork per candidate)."""
+    return run_batch(candidates, timeout=timeout).results
+
+
+def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types: Iterable[str] | None = None,
+              timeout: float = 3.0, run: Runner | None = None, lookahead: int = 1,
+              log: Callable[[str], None] = lambda s: None) -> BugSet:
+    """Failing single-point mutants of each task's canonical solution, as HumanEval-format records.
+
+    Each record is the task's record with ``task_id`` = ``ID/TYPE/N`` and ``buggy_solution``
+    (the text after the prompt), ``mutation``, ``bug_line`` (1-based, in prompt + buggy
+    solution), ``bug_original`` and ``bug_mutated`` added. ``timeout`` is the least time limit
+    of a mutant's run (see the module docstring). ``lookahead`` untested mutants of a
+    type are run at once in the first round, twice as many each later round (speed only: the
+    choice does not depend on it).
+    """
+    if per_task < 1:
+        raise ConfigError(f"per_task={per_task}: must be >= 1")
+    names = [m.name for m in get_mutators(types)]
+    run = run or sandbox_runner
+    started = time.monotonic()
+    plans: list[_Plan] = []
+    skipped: list[Skip] = []
+    for task in tasks:
+        try:
+            found = mutants(task.program(), task.entry_point, region_start=len(task.prompt), types=names)
+        except MutationError as exc:
+            skipped.append(Skip(task.task_id, f"prompt + canonical_solution {exc.reason}", exc.detail))
+            continue
+        if found:
+            plans.append(_Plan.build(task, found, seed))
+        else:
+            skipped.append(Skip(task.task_id, "no place to mutate for these types"))
+    # Canonical solutions first, with room to spare; each task's mutants then get a time limit
+    # scaled to its own solution's time, so a slow but correct task survives a busy machine.
+    tested, round_no = len(plans), 0
+    if plans:
+        log(f"make-bugs: running {len(plans)} canonical solutions")
+        results = run([Candidate(p.task.program(), p.task.test_program, f"{p.task.task_id}/canonical")
+                       for p in plans], timeout * CANONICAL_SLACK)
+        for plan, result in zip(plans, results):
+            plan.canonical = result
+            plan.timeout = round(max(timeout, SLOW_FACTOR * result.seconds), 1)
+    while True:
+        ahead = lookahead << min(round_no, 4)  # a queue of survivors is read faster each round
+        batch: dict[tuple[int, Mutant], None] = {}  # an ordered set
+        for i, plan in enumerate(plans):
+            if plan.canonical is not None and plan.canonical.passed:
+                for kind, pos in plan.select(per_task)[1]:
+                    batch.update(dict.fromkeys((i, m) for m in plan.queues[kind][pos: pos + ahead]
+                                               if m not in plan.known))
+        if not batch:
+            break
+        round_no += 1
+        log(f"make-bugs: round {round_no}: running {len(batch)} mutants")
+        tested += len(batch)
+        for limit in sorted({plans[i].timeout for i, _ in batch}):
+            group = [(i, m) for i, m in batch if plans[i].timeout == limit]
+            results = run([Candidate(m.source, plans[i].task.test_program, f"{plans[i].task.task_id}/{m.kind}")
+                           for i, m in group], limit)
+            for (i, m), result in zip(group, results):
+                plans[i].known[m] = result.status
+    records: list[dict[str, Any]] = []
+    counts = dict.fromkeys(names, 0)
+    dropped: dict[str, int] = {}
+    for plan in plans:
+        task, canonical = plan.task, plan.canonical
+        if canonical is None or not canonical.passed:
+            detail = f"{canonical.status}: {canonical.exc_type} {canonical.message}".strip() if canonical else ""
+            skipped.append(Skip(task.task_id, "canonical solution fails its tests", detail))
+            continue
+        for status in plan.known.values():
+            if status not in KEEP:
+                dropped[status] = dropped.get(status, 0) + 1
+        picks = plan.select(per_task)[0]
+        if not picks:
+            skipped.append(Skip(task.task_id, "no mutant fails the tests", f"{len(plan.known)} tested"))
+            continue
+        numbers: dict[str, int] = {}
+        for m in sorted(picks, key=lambda m: names.index(m.kind)):
+            numbers[m.kind] = numbers.get(m.kind, 0) + 1
+            counts[m.kind] += 1
+            records.append({**task.record, "task_id": f"{task.task_id}/{m.kind}/{numbers[m.kind]}",
+                            "buggy_solution": m.source[len(task.prompt):], "mutation": m.kind,
+                            "bug_line": m.line, "bug_original": m.original, "bug_mutated": m.mutated})
+    order = {t.task_id: i for i, t in enumerate(tasks)}
+    skipped.sort(key=lambda s: order.get(s.task_id, -1))
+    return BugSet(records, counts, skipped, dropped, tested, time.monotonic() - started)
