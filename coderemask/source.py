@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import inspect
 import io
 import re
 import tokenize
@@ -458,11 +459,71 @@ def load_target(spec: str | TargetSpec, *, occurrence: int | None = None) -> tup
     """Read the file named by ``spec`` and find its target; returns ``(target, file_text)``."""
     parsed = parse_target_spec(spec) if isinstance(spec, str) else spec
     text = read_source(parsed.path)
-    if parsed.qualname is not None:
-        return find_function(text, parsed.qualname, path=parsed.path, occurrence=occurrence), text
-    if parsed.line is None:
+    if parsed.qualname is None and parsed.line is None:
         raise TargetSpecError(f"{parsed.path}: name a function (FILE::NAME) or a line (FILE:LINE)")
-    return find_enclosing_function(text, parsed.line, path=parsed.path), text
+    try:
+        if parsed.qualname is not None:
+            return find_function(text, parsed.qualname, path=parsed.path, occurrence=occurrence), text
+        assert parsed.line is not None
+        return find_enclosing_function(text, parsed.line, path=parsed.path), text
+    except SourceSyntaxError as exc:
+        broken = broken_function(text, exc, qualname=parsed.qualname, line=parsed.line, path=parsed.path)
+        if broken is None:
+            raise
+        return broken, text
+
+
+def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None = None,
+                    line: int | None = None, path: str | PathLike[str] | None = None) -> Target | None:
+    """The target found by tree-sitter when the file does not parse, if the syntax error lies
+    inside that function (a function with its own syntax error is what ``fix`` repairs).
+
+    None when the function is not found or the error is elsewhere in the file. The body (after
+    the ``def`` line) is the editable region; a leading docstring is kept out of it.
+    """
+    from .signals.units import function_nodes
+
+    offsets = TextOffsets(text)
+    wanted = normalize_qualname(qualname) if qualname else None
+    nodes = [n for n in function_nodes(text)
+             if (n.qualname == wanted if wanted else
+                 offsets.line_of(n.span.start) <= (line or 0) <= offsets.line_of(max(n.span.end - 1, 0)))]
+    if not nodes:
+        return None
+    node = nodes[-1] if wanted else max(nodes, key=lambda n: n.span.start)
+    start = text.rfind("\n", 0, node.span.start) + 1
+    end_nl = text.find("\n", max(node.span.end - 1, node.span.start))
+    end = len(text) if end_nl < 0 else end_nl + 1
+    first_line = offsets.line_of(start)
+    last_line = offsets.line_of(max(end - 1, start))
+    if not first_line <= error.line <= last_line:
+        return None
+    def_start = node.definition_span.start
+    header_end = text.find("\n", def_start)
+    header_end = len(text) if header_end < 0 else header_end
+    body_start = min(header_end + 1, end)
+    body = text[body_start:end]
+    code_start = body_start
+    doc = re.match(r'[ \t]*[rRbBuU]?("""|\'\'\')(.*?)\1[ \t]*\r?\n', body, flags=re.DOTALL)
+    docstring = None
+    if doc:
+        code_start = body_start + doc.end()
+        docstring = inspect.cleandoc(doc.group(2))
+    line_text = text[start:end].split("\n")
+    indent = re.match(r"[ \t]*", text[text.rfind("\n", 0, def_start) + 1 :]).group(0)
+    body_lines = [x for x in body.split("\n") if x.strip()]
+    body_indent = re.match(r"[ \t]*", body_lines[0]).group(0) if body_lines else indent + "    "
+    return Target(
+        path=None if path is None else str(path), qualname=node.qualname, text=text[start:end],
+        span=Span(start, end), header_span=Span(def_start, header_end), body_span=Span(body_start, end),
+        code_span=Span(code_start, end), docstring_span=Span(body_start, code_start) if doc else None,
+        line=offsets.line_of(def_start), start_line=first_line, end_line=last_line, indent=indent,
+        body_indent=body_indent, newline="\r\n" if "\r\n" in text else "\n",
+        is_async=text[def_start:header_end].lstrip().startswith("async"), is_method="." in node.qualname,
+        one_line_body=False, decorators=tuple(x.strip() for x in line_text if x.strip().startswith("@")),
+        signature=text[def_start:header_end].strip(), docstring=docstring, is_stub=False,
+        note=f"the file does not parse ({error.detail} at line {error.line}); found by tree-sitter",
+    )
 
 
 # ----------------------------------------------------------------------------- replacing

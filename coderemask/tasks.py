@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 from .checkers import PytestChecker, ScriptChecker, doctest_tests
+from .signals.tests import run_tests
 from .repair import Checker, Problem
 from .source import Target, load_target
 from .types import Span
@@ -69,6 +70,22 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
     return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
 
 
+def default_fix_tests(root: Path, relpath: str, target: Target) -> tuple[list[str] | None, str]:
+    """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite.
+
+    The tests that cover the function (failing and passing, so a fix cannot break the passing
+    ones) when some of them fail; all tests (None) when tests fail without covering it (e.g. the
+    module does not import); [] when nothing fails (then only parsing and confidence judge).
+    """
+    run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line))
+    covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
+    if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
+        return covering, f"{len(covering)} test(s) that cover {target.qualname}"
+    if run.failing or run.status in ("collection_error", "crashed", "timeout"):
+        return None, f"the tests of {root} ({run.status}: {run.message[:80]})"
+    return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only"
+
+
 def file_task(spec: str, mode: Mode, *, tests: Sequence[str] | None = None, project: Path | None = None,
               test_timeout: float = 10.0) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring)."""
@@ -77,11 +94,15 @@ def file_task(spec: str, mode: Mode, *, tests: Sequence[str] | None = None, proj
     root = Path(project).resolve() if project else find_project_root(file_path)
     problem, span = problem_from_target(target, file_text)
     checker: Checker | None
-    if tests or mode == "fix":
-        relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
+    relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
+    described = f"pytest {' '.join(tests)}" if tests else ""
+    if mode == "fix" and not tests:
+        tests, described = default_fix_tests(root, relpath, target)
+        if tests == []:
+            return FileTask(target, file_text, file_path, root, problem, None, described, span)
+    if tests is not None or mode == "fix":
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
                                 test_timeout=test_timeout)
-        described = f"pytest {' '.join(tests)}" if tests else f"the tests of {root}"
     else:
         examples = doctest_tests(target.docstring)
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,

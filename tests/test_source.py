@@ -283,3 +283,18 @@ def test_stale_target_is_refused() -> None:
     t = find_function(MODULE, "helper")
     with pytest.raises(StaleTargetError, match="find it again"):
         replace_function("# new first line\n" + MODULE, t, "def helper(x):\n    return x\n")
+
+
+def test_a_function_with_its_own_syntax_error_is_found_by_tree_sitter(tmp_path) -> None:
+    from coderemask.source import SourceSyntaxError, load_target
+
+    f = tmp_path / "calc.py"
+    f.write_text('import os\n\n\ndef add(a, b):\n    """Sum."""\n    return a +* b\n\n\ndef other():\n    return 1\n')
+    target, text = load_target(f"{f}::add")
+    assert target.text == 'def add(a, b):\n    """Sum."""\n    return a +* b\n'
+    assert text[target.code_span.start : target.code_span.end] == "    return a +* b\n"
+    assert (target.start_line, target.end_line) == (4, 6) and target.docstring == "Sum."
+    assert "does not parse" in target.note
+    assert load_target(f"{f}:6")[0].qualname == "add"
+    with pytest.raises(SourceSyntaxError):  # the error is not inside `other`
+        load_target(f"{f}::other")
