@@ -35,9 +35,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace):
+    from ..policy import policy_config
     from ..repair import RepairConfig
     from ..results import Budget
 
+    policy_config(args.policy)  # an unknown name fails here, before the model loads
     for name in ("max_nfe", "max_rounds", "timeout", "candidates"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     return RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,

@@ -1,0 +1,99 @@
+"""`coderemask fix` / `complete` end to end: a real CLI subprocess with the embedded model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+MODEL = os.environ.get("CODEREMASK_TEST_MODEL", "embedded")
+
+
+def _cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", *args, "--model", MODEL],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def _project(tmp_path: Path, module: str, tests: str | None = None) -> Path:
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\ntestpaths = ['.']\n")
+    (tmp_path / "calc.py").write_text(module)
+    if tests:
+        (tmp_path / "test_calc.py").write_text(tests)
+    return tmp_path / "calc.py"
+
+
+def test_a_syntax_error_is_repaired(tmp_path: Path) -> None:
+    f = _project(tmp_path, "def add(a, b):\n    total = a + b\n    return total +* 1\n")
+    before = f.read_text()
+    out = _cli("fix", f"{f}::add", "--json", "--max-rounds", "6", "--seed", "0", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "solved" and result["parses"]
+    compile(result["code"], "<fixed>", "exec")
+    assert {e["source"] for r in result["rounds"] for s in r["spans"] for e in s["evidence"]} >= {"syntax"}
+    assert f.read_text() == before  # no --write: the file is untouched
+
+
+def test_budget_is_respected(tmp_path: Path) -> None:
+    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
+                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    out = _cli("fix", f"{f}::add", "--json", "--max-nfe", "12", "--max-rounds", "50", cwd=tmp_path)
+    assert out.returncode in (0, 1), out.stderr
+    result = json.loads(out.stdout)
+    assert result["nfe"] <= 12
+    assert sum(r["nfe"] for r in result["rounds"]) == result["nfe"]
+    if result["status"] != "solved":
+        assert "NFE" in result["reason"]
+
+
+def test_a_stub_is_completed_into_code_that_parses(tmp_path: Path) -> None:
+    f = _project(tmp_path, 'def greet(name):\n    """Return a greeting for name."""\n    ...\n')
+    out = _cli("complete", f"{f}::greet", "--json", "--max-rounds", "4", cwd=tmp_path)
+    assert out.returncode in (0, 1), out.stderr
+    result = json.loads(out.stdout)
+    assert result["rounds"][0]["whole"]
+    if result["status"] == "solved":
+        compile(result["code"], "<completed>", "exec")
+        assert '"""Return a greeting for name."""' in result["code"]  # the docstring is kept
+
+
+def test_bad_inputs_exit_2(tmp_path: Path) -> None:
+    f = _project(tmp_path, "def add(a, b):\n    return a + b\n")
+    missing = _cli("fix", f"{tmp_path / 'nope.py'}::add", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+    unknown = _cli("fix", f"{f}::ad", cwd=tmp_path)
+    assert unknown.returncode == 2 and "add" in unknown.stderr
+    policy = _cli("fix", f"{f}::add", "--policy", "magic", cwd=tmp_path)
+    assert policy.returncode == 2 and "magic" in policy.stderr
+    budget = _cli("fix", f"{f}::add", "--max-nfe", "0", cwd=tmp_path)
+    assert budget.returncode == 2 and "--max-nfe=0" in budget.stderr
+
+
+def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
+    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
+                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    before = f.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "coderemask.frontends.cli", "fix", f"{f}::add", "--write",
+                             "--max-rounds", "200", "--max-nfe", "100000", "--model", MODEL],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    seen = ""
+    while time.time() < deadline and "round 1" not in seen:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen += line
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 130), seen + err  # 0 only if it solved before the signal landed
+    if proc.returncode == 130:
+        assert f.read_bytes() == before and not (tmp_path / "calc.py.orig").exists()
+        assert "interrupted" in err
