@@ -49,13 +49,9 @@ class Filled:
     confidence: float
 
 
-def fill(model: Denoiser, template: Template, config: SamplerConfig, *, samples: int = 1,
-         steps: int | None = None) -> list[Filled]:
-    """Denoise every slot of ``template`` for ``samples`` candidates in one batch.
-
-    Steps default to the number of slots (one token per step) when ``config.threshold`` is unset
-    and the config keeps its default step count.
-    """
+def encode_template(model: Denoiser, template: Template) -> tuple[list[int], list[bool], list[tuple[int, int]]]:
+    """Ids of a template (each text piece encoded on its own, so no token straddles a slot
+    group and fixed text stays byte-identical), which positions are slots, and each group's range."""
     ids: list[int] = []
     editable: list[bool] = []
     groups: list[tuple[int, int]] = []
@@ -64,10 +60,21 @@ def fill(model: Denoiser, template: Template, config: SamplerConfig, *, samples:
             groups.append((len(ids), len(ids) + piece))
             ids += [model.mask_token_id] * piece
             editable += [True] * piece
-        else:
+        elif piece:
             enc = model.encode(piece).ids
             ids += enc
             editable += [False] * len(enc)
+    return ids, editable, groups
+
+
+def fill(model: Denoiser, template: Template, config: SamplerConfig, *, samples: int = 1,
+         steps: int | None = None) -> list[Filled]:
+    """Denoise every slot of ``template`` for ``samples`` candidates in one batch.
+
+    Steps default to the number of slots (one token per step) when ``config.threshold`` is unset
+    and the config keeps its default step count.
+    """
+    ids, editable, groups = encode_template(model, template)
     if not groups:
         raise ConfigError("template has no slot to fill")
     state = DiffusionState.from_ids(torch.tensor(ids), torch.tensor(editable), model.mask_token_id).repeat(samples)

@@ -23,6 +23,7 @@ from typing import Callable, Protocol, Sequence
 import torch
 
 from .errors import ConfigError
+from .infill import encode_template
 from .model.base import Denoiser
 from .policy import Policy, PolicyConfig, policy_config
 from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
@@ -90,6 +91,7 @@ class RepairConfig:
     context_tokens: int = 384
     suffix_tokens: int = 64
     confidence_threshold: float = 0.3
+    converged_confidence: float = 0.5
 
     def __post_init__(self) -> None:
         if self.candidates < 1:
@@ -186,15 +188,16 @@ class _Loop:
             else:
                 current = self._score([p.code])[0]
                 if current.solved(has_tests):
-                    return self._result(current, has_tests, "already passing: nothing to fix")
+                    return self._result(current, True, "nothing to fix: " + (
+                        "the tests pass" if has_tests else "it parses and no test is given"))
                 plan = self._plan(current)
             previous_conf = None
             while True:
                 stop = self._out_of_budget()
                 if stop:
-                    return self._result(current, has_tests, stop)
+                    return self._result(current, False, stop)
                 if plan is None:
-                    return self._result(current, has_tests, "no witness accuses any span")
+                    return self._result(current, False, "no witness accuses any span")
                 steps = min(plan.steps, self.config.budget.max_nfe - self.nfe)
                 candidates, token_info, nfe = self._denoise(current.code, plan, steps)
                 self.nfe += nfe
@@ -206,16 +209,23 @@ class _Loop:
                 self.plans.append(plan)
                 self._record(plan, steps, nfe, scored, best, improved)
                 if current.solved(has_tests):
-                    if has_tests or previous_conf is not None and abs(current.confidence - previous_conf) < 0.02:
-                        return self._result(current, has_tests, None)
+                    if has_tests:
+                        return self._result(current, True, "the tests pass")
+                    if self._converged(current, previous_conf):
+                        return self._result(current, True, "no tests: it parses and confidence converged")
                 previous_conf = current.confidence
                 plan = self._plan(current)
                 if plan is None and not has_tests and current.parses:
-                    return self._result(current, has_tests, None)
+                    return self._result(current, True, "no tests: it parses and no witness accuses any span")
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
                           nfe=self.nfe, seconds=self._elapsed())
+
+    def _converged(self, current: _Scored, previous: float | None) -> bool:
+        """Without tests: confidence settled (change < 0.02) at a level the model stands by."""
+        return (previous is not None and abs(current.confidence - previous) < 0.02
+                and current.confidence >= self.config.converged_confidence)
 
     def _plan(self, current: _Scored) -> RemaskPlan | None:
         evidence: list[Evidence] = list(syntax_evidence(current.code))
@@ -243,35 +253,15 @@ class _Loop:
 
     def _denoise(self, code: str, plan: RemaskPlan, steps: int):
         """Candidates' texts and token info after denoising ``plan``'s slots of ``code``."""
-        enc = self.model.encode(code)
-        ids: list[int] = list(self.prefix_ids)
-        editable: list[bool] = [False] * len(ids)
-        spans = sorted(plan.spans, key=lambda s: s.span.start)
-        k = 0
-        i = 0
-        n = len(enc.ids)
-        while i < n:
-            a, b = enc.offsets[i]
-            if k < len(spans) and b > spans[k].span.start and a < spans[k].span.end:
-                j = i
-                while j < n and enc.offsets[j][0] < spans[k].span.end:
-                    j += 1
-                ids += [self.model.mask_token_id] * spans[k].slots
-                editable += [True] * spans[k].slots
-                i = j
-                k += 1
-                continue
-            while k < len(spans) and spans[k].span.end <= a:
-                # a span that covers no token (empty text): still give it its slots
-                ids += [self.model.mask_token_id] * spans[k].slots
-                editable += [True] * spans[k].slots
-                k += 1
-            ids.append(enc.ids[i])
-            editable.append(False)
-            i += 1
-        for rest in spans[k:]:
-            ids += [self.model.mask_token_id] * rest.slots
-            editable += [True] * rest.slots
+        template: list[str | int] = []
+        pos = 0
+        for s in sorted(plan.spans, key=lambda s: s.span.start):
+            template += [code[pos : s.span.start], s.slots]
+            pos = s.span.end
+        template.append(code[pos:])
+        body_ids, body_editable, _ = encode_template(self.model, template)
+        ids = list(self.prefix_ids) + body_ids
+        editable = [False] * len(self.prefix_ids) + body_editable
         n_prefix = len(self.prefix_ids)
         ids += list(self.suffix_ids)
         editable += [False] * len(self.suffix_ids)
@@ -337,13 +327,11 @@ class _Loop:
         if self.on_round is not None:
             self.on_round(rnd)
 
-    def _result(self, current: _Scored, has_tests: bool, stop: str | None) -> RepairResult:
+    def _result(self, current: _Scored, solved: bool, why: str) -> RepairResult:
         common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
                       passed=current.verdict.passed if current.verdict else None,
                       total=current.verdict.total if current.verdict else None, parses=current.parses)
-        if current.solved(has_tests):
-            return Solved(**common, note=stop or ("tests pass" if has_tests else "parses; confidence converged"))
-        return GaveUp(**common, reason=stop or "budget spent")
+        return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
 
 
 def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:

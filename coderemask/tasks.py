@@ -65,6 +65,8 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
             placeholder = target.newline + placeholder
         code = code[:pos] + placeholder + code[pos:]
         region = Span(pos, pos + len(placeholder))
+    while region.end > region.start + 1 and code[region.end - 1] in "\r\n":
+        region = Span(region.start, region.end - 1)  # the final line break stays fixed context
     prefix = file_text[: target.span.start]
     suffix = file_text[target.span.end :]
     return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
