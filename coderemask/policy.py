@@ -147,12 +147,14 @@ class Policy:
         return [c for c in merged if c.score >= max(self.config.min_score, 0.25 * top)]
 
     def _snap_inside(self, code: str, region: Span, span: Span) -> Span:
-        """Smallest enclosing unit that stays inside the region (else the span's whole lines)."""
+        """Smallest enclosing unit inside the region; the span's whole lines instead when that
+        unit is much larger (broken code parses into a few big units, e.g. the whole block)."""
+        lines = _clip(_whole_lines(code, span), region) or span
         for unit in self.snap(code, span):
             clipped = _clip(unit, region)
             if clipped is not None and clipped == unit:
-                return unit
-        return _clip(_whole_lines(code, span), region) or span
+                return unit if len(unit) <= 1.5 * len(lines) else lines
+        return lines
 
     def _widen(self, code: str, region: Span, c: _Candidate) -> _Candidate:
         for unit in self.snap(code, c.span):
