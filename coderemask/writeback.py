@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from .errors import CoderemaskError
 
@@ -31,6 +32,35 @@ def unified_diff(old: str, new: str, path: str) -> str:
                                         fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
+def _unchanged(path: Path, expected_digest: str) -> None:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != expected_digest:
+        raise StaleFileError(f"{path} changed on disk while writing; not writing")
+
+
+def replace_file(path: Path, text: str, *, check: Callable[[], None] | None = None) -> None:
+    """Atomically replace (or create) ``path`` with ``text``: temp file in the same folder, fsync,
+    keep the mode, ``check()`` (may raise to abort), rename. The old file is intact on any error."""
+    path = Path(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            if check is not None:
+                check()
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise CoderemaskError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
 def write_atomically(path: Path, new_text: str, *, expected_digest: str, backup_suffix: str = ".orig") -> Path:
     """Replace ``path`` with ``new_text`` if its content still hashes to ``expected_digest``.
 
@@ -45,23 +75,9 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str, backup_
     if hashlib.sha256(data).hexdigest() != expected_digest:
         raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
     backup = path.with_name(path.name + backup_suffix)
-    mode = path.stat().st_mode & 0o7777
     try:
         backup.write_bytes(data)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(new_text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
-            if hashlib.sha256(path.read_bytes()).hexdigest() != expected_digest:  # changed meanwhile
-                raise StaleFileError(f"{path} changed on disk while writing; not writing")
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
     except OSError as exc:
-        raise CoderemaskError(f"{path}: cannot write: {exc.strerror or exc}") from None
+        raise CoderemaskError(f"{path}: cannot write the backup {backup}: {exc.strerror or exc}") from None
+    replace_file(path, new_text, check=lambda: _unchanged(path, expected_digest))
     return backup

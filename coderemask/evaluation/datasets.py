@@ -18,13 +18,13 @@ import gzip
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import CoderemaskError
+from ..writeback import replace_file
 
 REQUIRED_FIELDS: tuple[str, ...] = ("task_id", "prompt", "entry_point", "canonical_solution", "test")
 OPTIONAL_TEXT_FIELDS: tuple[str, ...] = ("buggy_solution", "suffix")
@@ -215,18 +215,8 @@ def write_jsonl(path: str | os.PathLike[str], records: Iterable[Mapping[str, Any
     path = Path(path)
     if not path.parent.is_dir():
         raise DatasetError(f"{str(path)!r}: folder {str(path.parent)!r} does not exist")
-    text = dump_jsonl(records)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise DatasetError(f"{str(path)!r}: cannot write: {exc.strerror or exc}") from None
+        replace_file(path, dump_jsonl(records))
+    except CoderemaskError as exc:
+        raise DatasetError(str(exc)) from None
     return path

@@ -31,7 +31,7 @@ import torch
 from ..model.base import Denoiser
 from ..model.corpus import is_validation, rejection_reason
 from ..infill import fill
-from ..model.objective import OPERATORS, uniform_mask_batch
+from ..model.objective import OPERATORS, stratified_elbo_nats, uniform_mask_batch
 from ..sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 RATIOS = (0.15, 0.5, 0.9)
@@ -94,25 +94,19 @@ def make_windows(model: Denoiser, texts: Iterable[str], n: int, length: int, see
     return torch.from_numpy(np.stack([stream[s : s + length] for s in chosen]))
 
 
-def _masked_ce(model: Denoiser, batch) -> tuple[float, torch.Tensor]:
+def _masked_nats(model: Denoiser, batch) -> float:
     logits = model.logits(batch.input_ids)
     sel = batch.labels != -100
     ce = torch.nn.functional.cross_entropy(logits[sel], batch.labels[sel], reduction="none")
-    return float((ce * batch.weights[sel]).sum()), logits
+    return float((ce * batch.weights[sel]).sum())
 
 
 def elbo_bits_per_byte(model: Denoiser, windows: torch.Tensor, n_t: int = 8, batch_size: int = 16) -> float:
     """MDLM ELBO of the windows (stratified t), in bits per UTF-8 byte of their text."""
-    gen = torch.Generator().manual_seed(0)
-    nats = 0.0
-    for k in range(n_t):
-        t = (k + 0.5) / n_t
-        for i in range(0, len(windows), batch_size):
-            x = windows[i : i + batch_size]
-            batch = uniform_mask_batch(x, torch.full((len(x),), t), mask_id=model.mask_token_id, gen=gen)
-            nats += _masked_ce(model, batch)[0]
+    nats = stratified_elbo_nats(lambda b: _masked_nats(model, b), windows, mask_id=model.mask_token_id,
+                                n_t=n_t, batch_size=batch_size)
     n_bytes = sum(len(model.decode(w).encode("utf-8")) for w in windows)
-    return nats / n_t / math.log(2) / n_bytes
+    return nats / math.log(2) / n_bytes
 
 
 def token_accuracy(model: Denoiser, windows: torch.Tensor, ratio: float, batch_size: int = 16) -> tuple[float, float, int]:

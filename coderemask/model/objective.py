@@ -16,6 +16,7 @@ This module knows token ids and tensors; it does not know files, tokenizers' tra
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -190,6 +191,23 @@ def uniform_mask_batch(x: torch.Tensor, t: torch.Tensor, *, mask_id: int,
     labels = torch.where(m, x, -100)
     weights = torch.where(m, 1.0 / t[:, None], 0.0)
     return MaskedBatch(inputs, labels, weights)
+
+
+def stratified_elbo_nats(masked_nats: Callable[[MaskedBatch], float], windows: torch.Tensor, *, mask_id: int,
+                         n_t: int = 8, batch_size: int = 16, seed: int = 0) -> float:
+    """MDLM ELBO of ``windows`` (LongTensor[N, L]) in nats summed over all windows.
+
+    A Monte Carlo estimate with t stratified at (k + 0.5) / n_t; ``masked_nats(batch)`` returns
+    the weighted cross-entropy of one masked batch (sum over masked positions of CE / t).
+    """
+    gen = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for k in range(n_t):
+        t = (k + 0.5) / n_t
+        for i in range(0, len(windows), batch_size):
+            x = windows[i : i + batch_size]
+            total += masked_nats(uniform_mask_batch(x, torch.full((len(x),), t), mask_id=mask_id, gen=gen))
+    return total / n_t
 
 
 def weighted_masked_ce(hidden_to_logits, hidden: torch.Tensor, batch: MaskedBatch) -> torch.Tensor:

@@ -25,7 +25,7 @@ import torch
 
 from ..errors import CoderemaskError
 from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
-from .objective import MaskingConfig, TokenClasses, mask_batch, uniform_mask_batch, weighted_masked_ce
+from .objective import MaskingConfig, TokenClasses, mask_batch, stratified_elbo_nats, weighted_masked_ce
 from .tokenizer import NULL_TOKEN, train_tokenizer
 
 SIZES: dict[str, dict[str, int]] = {
@@ -198,17 +198,13 @@ def validation_elbo(model, windows: torch.Tensor, classes: TokenClasses, mask_id
                     n_t: int = 8, batch_size: int = 16, bf16: bool = False) -> dict[str, float]:
     """MDLM ELBO on fixed windows with stratified t; returns nats/token and bits/byte."""
     model.eval()
-    gen = torch.Generator().manual_seed(0)
-    total_nats = 0.0
-    for k in range(n_t):
-        t_val = (k + 0.5) / n_t
-        for i in range(0, len(windows), batch_size):
-            x = windows[i : i + batch_size]
-            batch = uniform_mask_batch(x, torch.full((len(x),), t_val), mask_id=mask_id, gen=gen)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                hidden = model.model(input_ids=batch.input_ids).last_hidden_state
-                total_nats += float(weighted_masked_ce(lambda h: model.decoder(model.head(h)), hidden, batch))
-    total_nats /= n_t
+
+    def masked_nats(batch) -> float:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            hidden = model.model(input_ids=batch.input_ids).last_hidden_state
+            return float(weighted_masked_ce(lambda h: model.decoder(model.head(h)), hidden, batch))
+
+    total_nats = stratified_elbo_nats(masked_nats, windows, mask_id=mask_id, n_t=n_t, batch_size=batch_size)
     n_tokens = windows.numel()
     n_bytes = int(classes.byte_len[windows].sum())
     model.train()
