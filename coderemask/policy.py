@@ -41,8 +41,8 @@ class PolicyConfig:
     grow_slots: extra slots given to each span (the model fills unneeded ones with [NULL]).
     steps_per_slot: denoising steps granted per masked slot (inference-time scaling).
     min_steps: at least this many steps per round.
-    diffuse_fraction: when three or more accusations together cover more than this share of
-        the editable region, remask the whole region instead.
+    diffuse_fraction: when three or more accused spans, none clearly ahead of the rest, together
+        cover more than this share of the editable region, remask the whole region instead.
     """
 
     weights: Mapping[str, float] = field(default_factory=lambda: {"syntax": 1.0, "tests": 1.0, "confidence": 0.5})
@@ -114,7 +114,7 @@ class Policy:
         region_tokens = max(1, self.count_tokens(code[region.start : region.end]))
         budget = max(1, int(self.config.max_fraction * region_tokens))
         wanted = sum(self.count_tokens(code[c.span.start : c.span.end]) for c in candidates)
-        if sum(len(c.evidence) for c in candidates) >= 3 and wanted > self.config.diffuse_fraction * region_tokens:
+        if self._diffuse(candidates) and wanted > self.config.diffuse_fraction * region_tokens:
             return self._whole(code, region, candidates, "evidence too diffuse: the whole region")
         chosen = self._greedy(code, candidates, budget)
         plan = self._make_plan(code, chosen, "highest-scoring spans")
@@ -145,6 +145,12 @@ class Policy:
         merged = _merge(out)
         top = max((c.score for c in merged), default=0.0)
         return [c for c in merged if c.score >= max(self.config.min_score, 0.25 * top)]
+
+    @staticmethod
+    def _diffuse(candidates: Sequence[_Candidate]) -> bool:
+        """Three or more accused spans, none clearly ahead (top < 1.25 x the median score)."""
+        scores = sorted((c.score for c in candidates), reverse=True)
+        return len(scores) >= 3 and scores[0] < 1.25 * scores[len(scores) // 2]
 
     def _snap_inside(self, code: str, region: Span, span: Span) -> Span:
         """Smallest enclosing unit inside the region; the span's whole lines instead when that

@@ -187,6 +187,7 @@ class _Loop:
                     steps=self.config.complete_slots, reason="complete: write the whole body", whole=True)
             else:
                 current = self._score([p.code])[0]
+                current.confidence = 1.0  # the user's code: a candidate must beat it, not tie it
                 if current.solved(has_tests):
                     return self._result(current, True, "nothing to fix: " + (
                         "the tests pass" if has_tests else "it parses and no test is given"))

@@ -98,7 +98,8 @@ def test_slots_grow_and_steps_scale_with_masked_slots() -> None:
 
 
 def test_diffuse_evidence_falls_back_to_the_whole_region() -> None:
-    evidence = [Evidence("tests", Span(i, i + 1), 0.8) for i in range(BODY.start, BODY.end, 8)]
+    evidence = [Evidence("tests", at(text), 0.8) for text in ("value < low", "return low", "value > high",
+                                                             "return high", "return value")]
     plan = make().plan(CODE, BODY, evidence)
     assert plan is not None and plan.whole and plan.spans[0].span == BODY
 
@@ -124,3 +125,11 @@ def test_spans_never_leave_the_region() -> None:
     assert plan is not None
     for s in plan.spans:
         assert BODY.start <= s.span.start and s.span.end <= BODY.end
+
+
+def test_one_clear_suspect_among_weaker_ones_is_not_diffuse() -> None:
+    evidence = [Evidence("tests", at("value < low"), 0.45), Evidence("tests", at("value > high"), 0.55),
+                Evidence("tests", at("return high"), 1.0)]
+    plan = make().plan(CODE, BODY, evidence)
+    assert plan is not None and not plan.whole
+    assert any("return high" in CODE[s.span.start : s.span.end] for s in plan.spans)

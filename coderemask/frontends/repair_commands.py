@@ -47,13 +47,25 @@ def _config(args: argparse.Namespace):
 
 
 def _progress(args: argparse.Namespace):
+    """Per-round progress on stderr: a tqdm bar over the NFE budget on a terminal, else lines."""
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.max_nfe, unit="NFE", file=sys.stderr, dynamic_ncols=True, leave=False)
+
     def on_round(rnd) -> None:
         best = rnd.best
         tests = f"tests {best.passed}/{best.total}" if best.total is not None else "no tests"
-        print(f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, NFE {rnd.nfe}, "
-              f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}, "
-              f"confidence {best.confidence:.2f}{'' if rnd.adopted else ' (kept the previous)'}",
-              file=sys.stderr, flush=True)
+        line = (f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, NFE {rnd.nfe}, "
+                f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}, "
+                f"confidence {best.confidence:.2f}{'' if rnd.adopted else ' (kept the previous)'}")
+        if bar is not None:
+            bar.update(rnd.nfe)
+            bar.set_postfix_str(f"round {rnd.index + 1}, {tests}")
+            bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr, flush=True)
     return on_round
 
 
