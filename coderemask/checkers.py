@@ -15,6 +15,8 @@ models, the sampler or the policy.
 from __future__ import annotations
 
 import doctest
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -130,6 +132,7 @@ class PytestChecker:
     timeout: float = 120.0
     test_timeout: float = 10.0
     localize: Localizer = sbfl_evidence
+    workers: int | None = None  # candidates tested at once (default: one per CPU core)
     last_runs: list[TestRun] = field(default_factory=list, init=False)
 
     def place(self, code: str) -> str:
@@ -146,10 +149,10 @@ class PytestChecker:
     def check(self, codes: Sequence[str]) -> list[Verdict]:
         first = self.file_text.count("\n", 0, self.span.start) + 1
         verdicts = []
-        self.last_runs = []
-        for code in codes:
-            run = self.run(code)
-            self.last_runs.append(run)
+        workers = max(1, min(len(codes), self.workers or os.cpu_count() or 1))
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # each run is its own sandboxed process
+            self.last_runs = list(pool.map(self.run, codes))
+        for code, run in zip(codes, self.last_runs):
             considered = [t for t in run.tests if t.outcome != "skipped"]
             if run.status != "ok" or not considered:
                 verdicts.append(Verdict(0, max(1, len(considered)), (), f"{run.status}: {run.message[:200]}"))

@@ -96,7 +96,9 @@ def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=None, help="denoising steps (default: one per slot)")
     p.add_argument("--unmask", default="confidence", help="random, confidence, margin, entropy")
     p.add_argument("--remask", default="none", help="none, cap, rescale, conf, loop, threshold")
-    p.add_argument("--eta", type=float, default=0.0, help="ReMDM remasking strength")
+    p.add_argument("--eta", type=float, default=0.0, help="ReMDM remasking strength (cap, rescale, conf, loop)")
+    p.add_argument("--remask-threshold", type=float, default=None,
+                   help="remask=threshold: send back decoded tokens whose probability falls below this")
     p.add_argument("--temperature", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=0)
 
@@ -122,7 +124,8 @@ def _run_sample(args: argparse.Namespace) -> int:
     text, where = _read_template(args.template)
     template = parse_template(text, where=where)
     config = SamplerConfig(unmask=args.unmask, remask=args.remask, temperature=args.temperature,
-                           seed=args.seed, **({"eta": args.eta} if args.eta else {}))
+                           seed=args.seed, **({"eta": args.eta} if args.eta else {}),
+                           **({"remask_threshold": args.remask_threshold} if args.remask_threshold else {}))
     model = _load(args)
     for i, out in enumerate(fill(model, template, config, samples=args.samples, steps=args.steps)):
         if args.samples > 1:
