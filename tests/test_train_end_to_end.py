@@ -99,6 +99,19 @@ def test_train_resume_save_load_sample(tiny_corpus: Path, tmp_path: Path) -> Non
     assert sampled.returncode == 0, sampled.stderr
     assert sampled.stdout.count("def mean(values):") == 2 and "[MASK" not in sampled.stdout
 
+    # fine-tuning on a new corpus keeps the checkpoint's vocabulary ...
+    tuned = _cli("train", "--fine-tune", str(out / "latest"), "--corpus", str(tiny_corpus), "--data",
+                 str(tmp_path / "data2"), "--out", str(tmp_path / "tuned"), "--steps", "3", cwd=tmp_path)
+    assert tuned.returncode == 0, tuned.stderr
+    assert AutoTokenizer.from_pretrained(tmp_path / "tuned" / "latest").get_vocab() == tok.get_vocab()
+    # ... and refuses token streams encoded with another tokenizer
+    other = _cli("train", "--prepare-only", "--corpus", str(tiny_corpus), "--data", str(tmp_path / "data3"),
+                 "--vocab-size", "280", cwd=tmp_path)
+    assert other.returncode == 0, other.stderr
+    mismatch = _cli("train", "--fine-tune", str(out / "latest"), "--data", str(tmp_path / "data3"), "--out",
+                    str(tmp_path / "tuned3"), "--steps", "3", cwd=tmp_path)
+    assert mismatch.returncode == 2 and "another tokenizer" in mismatch.stderr, mismatch.stderr
+
 
 @pytest.mark.slow
 def test_train_bad_inputs_exit_2(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def _positive(name: str, value: float | int | None) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from ..model.train import TrainConfig, check_fine_tune_folder, prepare, train
+    from ..model.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
 
     for name in ("vocab_size", "seq_len", "batch_size", "lr", "steps", "minutes", "eval_every", "checkpoint_every"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
@@ -57,7 +57,10 @@ def _run_train(args: argparse.Namespace) -> int:
     if args.prepare_only or (needs_data and not (args.data / "train.bin").exists()) or args.corpus:
         max_bytes = int(args.max_corpus_mb * 1e6) if args.max_corpus_mb else None
         log = lambda s: print(s, file=sys.stderr)  # noqa: E731
-        manifest = prepare(args.data, args.corpus, vocab_size=args.vocab_size, max_bytes=max_bytes, log=log)
+        # a fine-tuned model keeps its vocabulary: encode the new corpus with the checkpoint's tokenizer
+        tokenizer = load_for_fine_tune(args.fine_tune)[1] if args.fine_tune else None
+        manifest = prepare(args.data, args.corpus, vocab_size=args.vocab_size, max_bytes=max_bytes,
+                           tokenizer=tokenizer, log=log)
         if args.prepare_only:
             print(json.dumps({k: manifest[k] for k in ("train_files", "val_files", "train_tokens", "val_tokens",
                                                          "dropped", "decontaminated_functions")}, indent=2))

@@ -77,9 +77,13 @@ def prepare(
     max_bytes: int | None = 120_000_000,
     tokenizer_sample_bytes: int = 20_000_000,
     eval_sets: Iterable[Path] | None = None,
+    tokenizer=None,
     log: Callable[[str], None] = print,
 ) -> dict:
-    """Build corpus, tokenizer and token streams under ``out_dir``; returns the manifest dict."""
+    """Build corpus, tokenizer and token streams under ``out_dir``; returns the manifest dict.
+
+    ``tokenizer``: encode with this one (a checkpoint's, for fine-tuning) instead of training one.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     roots = list(roots) if roots else default_roots()
@@ -89,14 +93,15 @@ def prepare(
     files, manifest = build_corpus(roots, eval_index=index, max_bytes=max_bytes)
     log(f"corpus: {manifest.train_files} train / {manifest.val_files} val files, dropped {dict(manifest.dropped)}, "
         f"decontaminated {manifest.decontaminated_functions} functions")
-    train_texts = [f.text for f in files if f.split == "train"]
-    sample, total = [], 0
-    for text in train_texts[:: max(1, len(train_texts) // 5000)]:
-        sample.append(text)
-        total += len(text)
-        if total > tokenizer_sample_bytes:
-            break
-    tokenizer = train_tokenizer(sample, vocab_size=vocab_size)
+    if tokenizer is None:
+        train_texts = [f.text for f in files if f.split == "train"]
+        sample, total = [], 0
+        for text in train_texts[:: max(1, len(train_texts) // 5000)]:
+            sample.append(text)
+            total += len(text)
+            if total > tokenizer_sample_bytes:
+                break
+        tokenizer = train_tokenizer(sample, vocab_size=vocab_size)
     tokenizer.save_pretrained(out_dir / "tokenizer")
     sep = tokenizer.sep_token_id
     for split in ("train", "val"):
@@ -177,6 +182,18 @@ def check_fine_tune_folder(folder: str) -> Path:
             f"--fine-tune {folder!r}: model_type is {cfg.get('model_type')!r}; only ModernBERT masked-diffusion "
             "checkpoints made by `coderemask train` can be fine-tuned")
     return path
+
+
+def _check_same_tokenizer(tokenizer, data: Path, checkpoint: str) -> None:
+    """TrainError unless ``data``'s token streams were encoded with ``tokenizer``."""
+    from transformers import AutoTokenizer
+
+    if not (data / "tokenizer").exists():
+        raise TrainError(f"{str(data)!r} has no tokenizer/: prepare it with --fine-tune {checkpoint!r} --corpus DIR")
+    if AutoTokenizer.from_pretrained(data / "tokenizer").get_vocab() != tokenizer.get_vocab():
+        raise TrainError(
+            f"{str(data)!r} was encoded with another tokenizer than {checkpoint!r}; "
+            f"prepare it again with --fine-tune {checkpoint!r} --corpus DIR")
 
 
 def load_for_fine_tune(folder: str):
@@ -269,6 +286,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         model, tokenizer = load_for_fine_tune(str(latest))
     elif cfg.fine_tune:
         model, tokenizer = load_for_fine_tune(cfg.fine_tune)
+        _check_same_tokenizer(tokenizer, data, cfg.fine_tune)
     else:
         if not (data / "tokenizer").exists():
             raise TrainError(f"{str(data)!r} has no tokenizer/: run `coderemask train --prepare-only` first")
