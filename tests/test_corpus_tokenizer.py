@@ -10,6 +10,7 @@ import pytest
 from coderemask.model.corpus import (
     CorpusError,
     EvalIndex,
+    Manifest,
     build_corpus,
     is_validation,
     load_eval_index,
@@ -93,6 +94,20 @@ def test_build_corpus_filters_dedups_and_decontaminates(tmp_path: Path) -> None:
     assert manifest_json["decontaminated_examples"][0].endswith("HumanEval/0")
     # a tiny corpus still gets one validation file
     assert {f.split for f in files} == {"train", "val"}
+    # kept files are tallied by where they came from (the card's data and licenses)
+    assert manifest_json["sources"] == {tmp_path.name: [2, sum(len(f.text.encode()) for f in files)]}
+
+
+@pytest.mark.parametrize("rel, source", [
+    ("python3.11/json/decoder.py", "stdlib"),
+    ("python3.11/site-packages/sympy/core/add.py", "sympy"),
+    ("site-packages/six.py", "six"),
+    ("myrepo/pkg/mod.py", "myrepo"),
+])
+def test_manifest_names_the_source_of_a_file(rel: str, source: str) -> None:
+    manifest = Manifest(roots=[])
+    manifest.count_source(rel, 10)
+    assert manifest.sources == {source: [1, 10]}
 
 
 def test_eval_index_matches_humaneval_package_and_rejects_unrelated_code() -> None:

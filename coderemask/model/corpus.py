@@ -63,6 +63,20 @@ class Manifest:
     train_tokens: int = 0
     val_tokens: int = 0
     eval_functions_indexed: int = 0
+    sources: dict[str, list[int]] = field(default_factory=dict)  # package -> [files, bytes] kept
+
+    def count_source(self, rel: str, size: int) -> None:
+        """Tally a kept file under its distribution: ``site-packages/<pkg>`` or the stdlib."""
+        parts = rel.split("/")
+        if "site-packages" in parts[:-1]:
+            i = parts.index("site-packages")
+            name = parts[i + 1].removesuffix(".py")
+        elif parts[0].startswith("python3"):
+            name = "stdlib"
+        else:
+            name = parts[0]
+        files, total = self.sources.get(name, [0, 0])
+        self.sources[name] = [files + 1, total + size]
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -332,6 +346,7 @@ def build_corpus(
         split = "val" if rel in val_names else "train"
         files.append(CorpusFile(rel, text, split))
         size = len(text.encode("utf-8"))
+        manifest.count_source(rel, size)
         if split == "val":
             manifest.val_files += 1
             manifest.val_bytes += size
