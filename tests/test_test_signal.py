@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from coderemask.signals.tests import TestRun, run_tests
+from coderemask.signals.tests import TestRun, run_tests, unused_plugins
 
 DATA = Path(__file__).parent / "data"
 PROJECTS = DATA / "projects"
@@ -185,3 +185,22 @@ def test_broken_conftest_importing_the_target_is_a_collection_error() -> None:
     (error,) = run.collect_errors
     assert error.nodeid == "tests/conftest.py" and error.exc_type == "SyntaxError"
     assert [f.line for f in error.frames if f.in_target] == [14]
+
+
+@pytest.mark.parametrize("files, unused", [
+    ({"tests/test_a.py": "def test_a():\n    assert True\n"}, ["hypothesispytest", "benchmark", "anyio"]),
+    ({"tests/test_a.py": "from hypothesis import given\n"}, ["benchmark", "anyio"]),
+    ({"tests/test_a.py": "def test_b(benchmark):\n    benchmark(len, [])\n"}, ["hypothesispytest", "anyio"]),
+    ({"tests/conftest.py": "pytest_plugins = ['anyio']\n"}, ["hypothesispytest", "benchmark"]),
+    ({"pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--benchmark-skip'\n"}, ["hypothesispytest", "anyio"]),
+    # a test file inside a virtual environment is not the project's
+    ({".venv/lib/test_h.py": "import hypothesis\n", ".venv/pyvenv.cfg": ""}, ["hypothesispytest", "benchmark", "anyio"]),
+])
+def test_slow_plugins_the_project_never_mentions_are_left_out(tmp_path: Path, files: dict[str, str],
+                                                             unused: list[str]) -> None:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    assert unused_plugins(tmp_path) == unused
+    # an overlay counts as the project's text
+    assert "anyio" not in unused_plugins(tmp_path, {"tests/test_new.py": "import anyio\n"})

@@ -247,7 +247,7 @@ def _safe_relpath(relpath: str) -> Path:
     return path
 
 
-def _ignore(directory: str, names: list[str]) -> set[str]:
+def ignored_names(directory: str, names: list[str]) -> set[str]:
     """Names that ``copytree`` skips: VCS, caches and virtual environments."""
     return {
         name for name in names
@@ -297,7 +297,7 @@ class Workspace:
         self.home, self.tmp, self.aux = self.root / "home", self.root / "tmp", self.root / "aux"
         try:
             if self.source is not None:
-                shutil.copytree(self.source, self.project, symlinks=True, ignore=_ignore)
+                shutil.copytree(self.source, self.project, symlinks=True, ignore=ignored_names)
             else:
                 self.project.mkdir()
             for directory in (self.home, self.tmp, self.aux):

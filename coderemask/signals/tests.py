@@ -22,13 +22,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from coderemask.signals.sandbox import Limits, SandboxResult, Workspace, run
+from coderemask.signals.sandbox import Limits, SandboxResult, Workspace, ignored_names, run
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
 
 PLUGIN = "_coderemask_pytest_plugin"
 _PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--tb=short")
+
+PRUNABLE_PLUGINS: dict[str, tuple[str, ...]] = {
+    # pytest11 entry-point name of a plugin that is slow to import (seen here: hypothesis adds
+    # ~1 s to every run) -> words whose presence in a project's tests or config shows it may be
+    # used. A project that mentions none of them runs with ``-p no:NAME``. Plugins not listed
+    # here (pytest-mock's ``mocker`` and the like) always load.
+    "hypothesispytest": ("hypothesis",),
+    "benchmark": ("benchmark",),
+    "anyio": ("anyio",),
+}
+_CONFIG_FILES = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")
+_SCAN_BYTES = 20_000_000  # a project with more test text than this keeps every plugin
 
 
 @dataclass(frozen=True)
@@ -252,6 +264,33 @@ def _bad_input(project: Path, target: str | None, tests: Sequence[str],
     return None
 
 
+def unused_plugins(project: Path, overlay: Mapping[str, str] | None = None) -> list[str]:
+    """Names in PRUNABLE_PLUGINS that no test module, conftest.py or pytest config mentions."""
+    texts = dict(overlay or {})
+    scanned = 0
+    for directory, dirs, files in os.walk(project):
+        dirs[:] = sorted(d for d in dirs if d not in ignored_names(directory, dirs))  # the copy's rule
+        for name in sorted(files):
+            if not (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"):
+                continue
+            path = Path(directory, name)
+            rel = path.relative_to(project).as_posix()
+            if rel in texts or not name.endswith(".py"):
+                continue
+            try:
+                texts[rel] = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            scanned += len(texts[rel])
+            if scanned > _SCAN_BYTES:
+                return []
+    for name in _CONFIG_FILES:
+        if (project / name).is_file() and name not in texts:
+            texts[name] = (project / name).read_text(encoding="utf-8", errors="replace")
+    blob = "\n".join(texts.values())
+    return [name for name, words in PRUNABLE_PLUGINS.items() if not any(w in blob for w in words)]
+
+
 def run_tests(
     project_dir: str | os.PathLike[str],
     *,
@@ -274,9 +313,10 @@ def run_tests(
     project's default test discovery). ``timeout`` bounds the whole run; ``test_timeout`` each
     test's call (None: no per-test limit). ``coverage=False`` skips the per-test line tracer.
     ``plugin_autoload=False`` sets PYTEST_DISABLE_PLUGIN_AUTOLOAD: much faster where heavy
-    plugins are installed (here 0.4 s instead of 2 s per run), but tests that need a plugin
-    (pytest-asyncio, pytest-benchmark fixtures...) then fail. Never raises for anything the
-    code under test does.
+    plugins are installed (here 0.5 s instead of 2-4 s per run), but tests that need a plugin
+    (pytest-asyncio, pytest-benchmark fixtures...) then fail. With autoload on, the slow plugins
+    of PRUNABLE_PLUGINS that the project never mentions are still left out. Never raises for
+    anything the code under test does.
     """
     project = Path(project_dir).resolve()
     target = _inside(project, target_file)
@@ -304,8 +344,9 @@ def run_tests(
         python_path = [str(ws.aux)]
         if (ws.project / "src").is_dir():  # src layout: the copy must win over an editable install
             python_path.append(str(ws.project / "src"))
+        pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
         argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--rootdir={ws.project}",
-                *_PYTEST_ARGS, *extra_args, *tests]
+                *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
         env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config)}
         if not plugin_autoload:
             env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
