@@ -455,10 +455,13 @@ def find_enclosing_function(text: str, line: int, *, path: str | PathLike[str] |
     return max(around, key=lambda f: f.start_line)
 
 
-def load_target(spec: str | TargetSpec, *, occurrence: int | None = None) -> tuple[Target, str]:
-    """Read the file named by ``spec`` and find its target; returns ``(target, file_text)``."""
+def load_target(spec: str | TargetSpec, *, occurrence: int | None = None,
+                text: str | None = None) -> tuple[Target, str]:
+    """Find the target of ``spec`` in its file (or in ``text``, an editor's unsaved buffer of
+    that file); returns ``(target, file_text)``."""
     parsed = parse_target_spec(spec) if isinstance(spec, str) else spec
-    text = read_source(parsed.path)
+    if text is None:
+        text = read_source(parsed.path)
     if parsed.qualname is None and parsed.line is None:
         raise TargetSpecError(f"{parsed.path}: name a function (FILE::NAME) or a line (FILE:LINE)")
     try:

@@ -15,7 +15,7 @@ from typing import Literal, Sequence
 from .checkers import PytestChecker, ScriptChecker, doctest_tests
 from .signals.tests import run_tests
 from .repair import Checker, Problem
-from .source import Target, load_target
+from .source import Target, TargetSpec, load_target
 from .types import Span
 
 Mode = Literal["complete", "fix"]
@@ -72,14 +72,16 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
     return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
 
 
-def default_fix_tests(root: Path, relpath: str, target: Target) -> tuple[list[str] | None, str]:
+def default_fix_tests(root: Path, relpath: str, target: Target,
+                      file_text: str | None = None) -> tuple[list[str] | None, str]:
     """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite.
 
     The tests that cover the function (failing and passing, so a fix cannot break the passing
     ones) when some of them fail; all tests (None) when tests fail without covering it (e.g. the
     module does not import); [] when nothing fails (then only parsing and confidence judge).
     """
-    run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line))
+    run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
+                    overlay={relpath: file_text} if file_text is not None else None)
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
         return covering, f"{len(covering)} test(s) that cover {target.qualname}"
@@ -88,18 +90,22 @@ def default_fix_tests(root: Path, relpath: str, target: Target) -> tuple[list[st
     return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only"
 
 
-def file_task(spec: str, mode: Mode, *, tests: Sequence[str] | None = None, project: Path | None = None,
-              test_timeout: float = 10.0) -> FileTask:
-    """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring)."""
-    target, file_text = load_target(spec)
-    file_path = Path(target.path or spec.split("::")[0]).resolve()
+def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
+              project: Path | None = None, test_timeout: float = 10.0, text: str | None = None) -> FileTask:
+    """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
+
+    ``text``: the file's content as an editor holds it (default: read the file); the tests then
+    run against that text, overlaid on a copy of the project.
+    """
+    target, file_text = load_target(spec, text=text)
+    file_path = Path(target.path or str(spec).split("::")[0]).resolve()
     root = Path(project).resolve() if project else find_project_root(file_path)
     problem, span = problem_from_target(target, file_text)
     checker: Checker | None
     relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
     described = f"pytest {' '.join(tests)}" if tests else ""
     if mode == "fix" and not tests:
-        tests, described = default_fix_tests(root, relpath, target)
+        tests, described = default_fix_tests(root, relpath, target, file_text if text is not None else None)
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
     if tests is not None or mode == "fix":
