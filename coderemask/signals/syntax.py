@@ -7,6 +7,9 @@ Problems come from detectors chosen by name from :data:`DETECTORS`:
 - ``"compile"``: CPython's own ``compile(code, "<candidate>", "exec")`` (nothing is executed),
   which catches what tree-sitter accepts but Python rejects: bad indentation, an empty block,
   ``return``/``yield``/``await``/``break`` outside their scope, duplicate arguments, ...
+- ``"one-function"``: code that starts with a function definition must end with it: a top-level
+  statement after the function (a body line that lost its indentation) parses as Python but is
+  no longer part of the function, so it is a problem (kind ``"outside"``).
 
 Each problem gives one Evidence on its own span (score by kind, :class:`SyntaxScores`) and one on
 the smallest enclosing simple statement (``units.scm`` kind ``"statement"``), or, when no simple
@@ -48,6 +51,7 @@ __all__ = [
     "SyntaxScores",
     "SyntaxSignal",
     "compile_problems",
+    "one_function_problems",
     "enclosing_statement",
     "enclosing_units",
     "parses",
@@ -65,8 +69,9 @@ SOURCE = "syntax"
 class SyntaxProblem:
     """One place where ``code`` does not parse.
 
-    ``kind``: ``"error"`` (tree-sitter ERROR node), ``"missing"`` (tree-sitter MISSING node) or
-    ``"compile"`` (CPython rejected it); ``detector`` names the detector that found it.
+    ``kind``: ``"error"`` (tree-sitter ERROR node), ``"missing"`` (tree-sitter MISSING node),
+    ``"compile"`` (CPython rejected it) or ``"outside"`` (code after the function it belongs to);
+    ``detector`` names the detector that found it.
     """
 
     span: Span
@@ -200,9 +205,29 @@ def _compile_problem(parsed: ParsedCode, exc: SyntaxError, *, line_shift: int) -
     return SyntaxProblem(span, "compile", f"{_where(parsed, span.start)}: {label}", "compile")
 
 
+_DEFINITIONS = ("function_definition", "decorated_definition")
+
+
+def one_function_problems(parsed: ParsedCode) -> list[SyntaxProblem]:
+    """Top-level statements after a leading function definition (at most one problem, to the end)."""
+    statements = [n for n in parsed.root.named_children if n.type != "comment"]
+    if len(statements) < 2 or statements[0].type not in _DEFINITIONS:
+        return []
+    start = parsed.span(statements[1]).start
+    end = len(parsed.text.rstrip())
+    name = statements[0].child_by_field_name("name") or statements[0]
+    if statements[0].type == "decorated_definition":
+        inner = statements[0].child_by_field_name("definition")
+        name = (inner.child_by_field_name("name") if inner is not None else None) or name
+    label = parsed.text[parsed.span(name).start : parsed.span(name).end]
+    message = f"{_where(parsed, start)}: code after the end of function {label!r} (a line left its body)"
+    return [SyntaxProblem(Span(start, max(end, start + 1)), "outside", message, "one-function")]
+
+
 #: Registry of detectors by name.
-DETECTORS: dict[str, Detector] = {"tree-sitter": tree_sitter_problems, "compile": compile_problems}
-DEFAULT_DETECTORS: tuple[str, ...] = ("tree-sitter", "compile")
+DETECTORS: dict[str, Detector] = {"tree-sitter": tree_sitter_problems, "compile": compile_problems,
+                                  "one-function": one_function_problems}
+DEFAULT_DETECTORS: tuple[str, ...] = ("tree-sitter", "compile", "one-function")
 
 
 def _detectors(names: Iterable[str]) -> list[Detector]:
@@ -223,9 +248,10 @@ def syntax_problems(
 
 
 def parses(code: str | ParsedCode) -> bool:
-    """True when tree-sitter finds no ERROR/MISSING node and ``compile()`` accepts the code."""
+    """True when tree-sitter finds no ERROR/MISSING node, ``compile()`` accepts the code, and a
+    function's code is still one function (no default detector finds a problem)."""
     parsed = parse(code)
-    return not parsed.has_error and not compile_problems(parsed)
+    return not parsed.has_error and not compile_problems(parsed) and not one_function_problems(parsed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,10 +261,11 @@ class SyntaxScores:
     error: float = 0.9
     missing: float = 1.0
     compile: float = 1.0
+    outside: float = 1.0
     statement: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("error", "missing", "compile", "statement"):
+        for name in ("error", "missing", "compile", "outside", "statement"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"SyntaxScores.{name} = {value!r}: need a score in [0, 1]")
