@@ -30,6 +30,7 @@ from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solve
 from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
 from .signals.confidence import confidence_evidence
 from .signals.syntax import enclosing_units, parses, syntax_evidence
+from .source import is_stub_code
 from .types import Evidence, PlannedSpan, RemaskPlan, Span
 
 
@@ -182,9 +183,7 @@ class _Loop:
         try:
             if start_empty:
                 current = _Scored(p.code, parses=False, verdict=None, confidence=0.0)
-                plan: RemaskPlan | None = RemaskPlan(
-                    spans=(PlannedSpan(p.region, self.config.complete_slots, 1.0),),
-                    steps=self.config.complete_slots, reason="complete: write the whole body", whole=True)
+                plan: RemaskPlan | None = self._write_body_plan("complete: write the whole body")
             else:
                 current = self._score([p.code])[0]
                 current.confidence = 1.0  # the user's code: a candidate must beat it, not tie it
@@ -209,19 +208,28 @@ class _Loop:
                     current = best
                 self.plans.append(plan)
                 self._record(plan, steps, nfe, scored, best, improved)
-                if current.solved(has_tests):
+                if current.solved(has_tests) and not (start_empty and is_stub_code(current.code)):
                     if has_tests:
                         return self._result(current, True, "the tests pass")
                     if self._converged(current, previous_conf):
                         return self._result(current, True, "no tests: it parses and confidence converged")
                 previous_conf = current.confidence
                 plan = self._plan(current)
+                if start_empty and is_stub_code(current.code):  # still no body: write it again
+                    plan = self._write_body_plan("complete: the body is still a stub; write it again", current.code)
                 if plan is None and not has_tests and current.parses:
                     return self._result(current, True, "no tests: it parses and no witness accuses any span")
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
                           nfe=self.nfe, seconds=self._elapsed())
+
+    def _write_body_plan(self, reason: str, code: str | None = None) -> RemaskPlan:
+        """Mask the whole editable region of ``code`` (default: the problem's) with
+        ``complete_slots`` slots: what ``complete`` starts with."""
+        region = self.problem_region(code) if code is not None else self.problem.region
+        return RemaskPlan(spans=(PlannedSpan(region, self.config.complete_slots, 1.0),),
+                          steps=self.config.complete_slots, reason=reason, whole=True)
 
     def _converged(self, current: _Scored, previous: float | None) -> bool:
         """Without tests: confidence settled (change < 0.02) at a level the model stands by."""

@@ -396,6 +396,16 @@ def _names_hint(functions: list[Target]) -> str:
     return f"functions here: {shown}" if names else "there are no functions in it"
 
 
+def is_stub_code(code: str) -> bool:
+    """True when ``code`` parses as a function whose body is still a stub (docstring only,
+    ``...``, ``pass``, ``raise NotImplementedError``); False otherwise, unparsable code included."""
+    try:
+        functions = list_functions(code)
+    except SourceError:
+        return False
+    return bool(functions) and functions[0].is_stub
+
+
 def find_function(
     text: str,
     qualname: str,

@@ -126,3 +126,14 @@ def test_result_dict_carries_rounds_spans_and_evidence() -> None:
     assert {"start", "end", "slots", "score", "evidence"} <= set(span)
     assert span["evidence"][0]["source"] == "syntax"
     assert d["nfe"] == sum(r["nfe"] for r in d["rounds"])
+
+
+def test_complete_is_not_solved_by_a_body_that_is_still_a_stub() -> None:
+    stub = 'def f(a, b):\n    """Add a and b."""\n    pass\n'
+    body = stub.index("    pass")
+    prob = Problem(code=stub, region=Span(body, len(stub) - 1), name="f")
+    result = complete(prob, OracleDenoiser(stub), None, config(budget=Budget(max_rounds=3)))
+    assert not isinstance(result, Solved), result  # the oracle keeps writing `pass`
+    assert all(r.plan.whole for r in result.rounds)  # each round writes the whole body again
+    solved = complete(prob, OracleDenoiser(stub.replace("pass", "return a + b")), None, config())
+    assert isinstance(solved, Solved) and "return a + b" in solved.code
