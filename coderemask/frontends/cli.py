@@ -42,13 +42,12 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _commands() -> list[Command]:
-    from . import editor, locate, lsp, make_bugs, model_commands, repair_commands
+    from . import editor, locate, lsp, make_bugs, model_commands, repair_commands, repo_command
 
     placeholders = [
-        ("repo", "find and fix the functions behind a repo's failing tests [not implemented yet]", "the repo-mode issue"),
         ("eval", "pass@k, NFE and ablations on HumanEval-style sets [not implemented yet]", "the evaluation issue"),
     ]
-    return repair_commands.COMMANDS + [locate.COMMAND, editor.COMMAND, lsp.COMMAND] + model_commands.COMMANDS + [
+    return repair_commands.COMMANDS + [repo_command.COMMAND, locate.COMMAND, editor.COMMAND, lsp.COMMAND] + model_commands.COMMANDS + [
         Command(name, help_, _no_arguments, _not_yet(issue)) for name, help_, issue in placeholders
     ] + [make_bugs.COMMAND]
 

@@ -7,7 +7,9 @@ what it wrote:
 
 - ``{"kind": "start", "nodeid"}`` before each test;
 - ``{"kind": "test", "nodeid", "outcome", "duration", "exc_type", "message", "frames", "lines"}``
-  after it: frames are ``[file, line, function, in_target]``, lines the target's covered lines;
+  after it: frames are ``[file, line, function, in_target]``, lines the target's covered lines
+  (with ``"scope": "project"``: ``[file, line]`` pairs over all the project's source files, and
+  ``in_target`` marks frames in those files);
 - ``{"kind": "collect_error", "nodeid", "exc_type", "message", "frames"}``;
 - ``{"kind": "session", "exitstatus", "collected", "target_imported", "original_imports"}``.
 
@@ -39,10 +41,12 @@ FRAMES_KEPT = 40
 with open(os.environ["CODEREMASK_TESTS_CONFIG"], encoding="utf-8") as _fh:
     _config: dict[str, Any] = json.load(_fh)
 _out = open(_config["results"], "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
-_target = os.path.realpath(_config["target"])
+_scope = _config.get("scope") or "target"  # "target": one file; "project": the project's own source
+_target = os.path.realpath(_config["target"]) if _config.get("target") else ""
 _lines: tuple[int, int] | None = tuple(_config["lines"]) if _config.get("lines") else None  # type: ignore[assignment]
 _is_target: dict[str, bool] = {}
-_covered: set[int] = set()
+_covered: set[Any] = set()  # target scope: line numbers; project scope: (filename, line)
+_NOT_SOURCE_DIRS = {"tests", "test", "testing", "site-packages", "dist-packages", "node_modules"}
 _reports: dict[str, dict[str, Any]] = {}
 
 
@@ -55,10 +59,25 @@ def _emit(record: dict[str, Any]) -> None:
     _out.flush()
 
 
+def _is_project_source(path: str) -> bool:
+    """A file of the project copy that is code under test: not a test module, conftest.py,
+    a test folder, a hidden folder or an environment inside the project."""
+    project = _config["project"]
+    if not path.startswith(project + os.sep) or not path.endswith(".py"):
+        return False
+    parts = path[len(project) + 1 :].split(os.sep)
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return False
+    return not any(p in _NOT_SOURCE_DIRS or p.startswith(".") for p in parts[:-1])
+
+
 def _in_target(filename: str) -> bool:
     known = _is_target.get(filename)
     if known is None:
-        known = _is_target[filename] = os.path.realpath(filename) == _target
+        path = os.path.realpath(filename)
+        known = _is_project_source(path) if _scope == "project" else path == _target
+        _is_target[filename] = known
     return known
 
 
@@ -68,8 +87,16 @@ def _trace_lines(frame: FrameType, event: str, arg: object) -> Any:
     return _trace_lines
 
 
+def _trace_project_lines(frame: FrameType, event: str, arg: object) -> Any:
+    if event == "line":
+        _covered.add((frame.f_code.co_filename, frame.f_lineno))
+    return _trace_project_lines
+
+
 def _trace_calls(frame: FrameType, event: str, arg: object) -> Any:
-    return _trace_lines if _in_target(frame.f_code.co_filename) else None
+    if not _in_target(frame.f_code.co_filename):
+        return None
+    return _trace_project_lines if _scope == "project" else _trace_lines
 
 
 def _tracing(on: bool) -> None:
@@ -207,9 +234,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
     record = _reports.pop(nodeid, {"outcome": "error", "duration": 0.0, "exc_type": None,
                                    "message": "no report", "frames": []})
-    lines = sorted(_covered)
-    if _lines is not None:
-        lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
+    lines: list[Any]
+    if _scope == "project":  # [relative file, line] pairs
+        lines = sorted({(_relative(f) or f, n) for f, n in _covered})
+    else:
+        lines = sorted(_covered)
+        if _lines is not None:
+            lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
     _emit({"kind": "test", "nodeid": nodeid, **record, "lines": lines})
 
 
@@ -234,6 +265,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "kind": "session",
         "exitstatus": int(exitstatus),
         "collected": session.testscollected,
-        "target_imported": _target in real,
+        "target_imported": _scope == "project" or _target in real,
         "original_imports": sorted(f for f in real if original and f.startswith(original + os.sep))[:20],
     })

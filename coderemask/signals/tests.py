@@ -66,6 +66,7 @@ class TestOutcome:
     frames: tuple[Frame, ...] = ()
     covered_lines: frozenset[int] = frozenset()
     duration: float = 0.0
+    covered_at: frozenset[tuple[str, int]] = frozenset()  # run_suite: (file, line) over the project
 
     @property
     def target_frames(self) -> tuple[Frame, ...]:
@@ -146,14 +147,17 @@ def _read_records(path: Path) -> list[dict[str, Any]]:
 
 def _outcome(record: Mapping[str, Any]) -> TestOutcome:
     outcome = record.get("outcome")
+    raw_lines = record.get("lines") or ()
+    pairs = [x for x in raw_lines if isinstance(x, list) and len(x) == 2]
     return TestOutcome(
         nodeid=str(record.get("nodeid")),
         outcome=outcome if outcome in ("passed", "failed", "error", "skipped") else "error",
         exc_type=record.get("exc_type") if isinstance(record.get("exc_type"), str) else None,
         message=str(record.get("message") or ""),
         frames=_frames(record.get("frames")),
-        covered_lines=frozenset(int(n) for n in record.get("lines") or ()),
+        covered_lines=frozenset(int(n) for n in raw_lines if isinstance(n, int)),
         duration=float(record.get("duration") or 0.0),
+        covered_at=frozenset((str(f), int(n)) for f, n in pairs),
     )
 
 
@@ -326,16 +330,53 @@ def run_tests(
         return TestRun("error", (), message=problem, target_file=str(target_file),
                        target_lines=target_lines)
     assert target is not None
+    run = _pytest(project, overlay, tests, {"target": target, "lines": list(target_lines) if target_lines else None},
+                  timeout=timeout, test_timeout=test_timeout, limits=limits, extra_args=extra_args,
+                  coverage=coverage, plugin_autoload=plugin_autoload)
+    return replace(run, target_file=target, target_lines=target_lines)
+
+
+def run_suite(
+    project_dir: str | os.PathLike[str],
+    *,
+    tests: Sequence[str] | None = None,
+    overlay: Mapping[str, str] | None = None,
+    timeout: float = 300.0,
+    test_timeout: float | None = 30.0,
+    limits: Limits | None = None,
+    extra_args: Sequence[str] = (),
+    coverage: bool = True,
+    plugin_autoload: bool = True,
+) -> TestRun:
+    """Run a project's pytest suite (or ``tests``) on a sandboxed copy, with per-test coverage of
+    every source file of the project (``TestOutcome.covered_at``: (file, line) pairs; test
+    modules, conftest.py and test folders are not source). Frames in source files are marked
+    ``in_target``. Same values-not-exceptions contract as ``run_tests``."""
+    project = Path(project_dir).resolve()
+    overlay = {(_inside(project, k) or k): v for k, v in (overlay or {}).items()}
+    problem = _bad_input(project, "", tests or (), {"": ""})
+    if problem is not None:
+        return TestRun("error", (), message=problem)
+    return _pytest(project, overlay, tests, {"scope": "project"}, timeout=timeout, test_timeout=test_timeout,
+                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload)
+
+
+def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
+            timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
+            coverage: bool, plugin_autoload: bool) -> TestRun:
+    """One sandboxed pytest run with the plugin; ``scope`` holds the plugin's target settings."""
     # absolute test paths inside the project must name the copy, never the original
     tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
     limits = replace(limits or Limits(), wall_seconds=timeout)
     with Workspace(project, overlay) as ws:
         ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
         results = ws.aux / "results.jsonl"
+        settings = dict(scope)
+        if settings.get("target"):
+            settings["target"] = str(ws.project / settings["target"])
         config = ws.write("config.json", json.dumps({
             "results": str(results),
-            "target": str(ws.project / target),
-            "lines": list(target_lines) if target_lines else None,
+            **settings,
             "test_timeout": test_timeout or 0,
             "trace": coverage,
             "project": str(ws.project),
@@ -352,5 +393,4 @@ def run_tests(
             env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         sandbox = run(argv, workspace=ws, limits=limits, env=env)
         records = _read_records(results)
-    verdict = _interpret(records, sandbox, str(ws.project))
-    return replace(verdict, target_file=target, target_lines=target_lines)
+    return _interpret(records, sandbox, str(ws.project))

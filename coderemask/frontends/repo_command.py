@@ -1,0 +1,80 @@
+"""`coderemask repo [PATH]`: find and fix the functions behind a repo's failing tests.
+
+Thin: parse and check the arguments, call ``repo.fix_repo``, print per-function outcomes and the
+accepted patches as unified diffs (or ``--json``), and with ``--write`` apply them atomically
+(backups kept). Exit codes: 0 every failing test is fixed (or none failed), 1 some still fail,
+2 bad input (no such folder, the suite does not run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
+from .model_commands import _add_model_arguments, _load, _positive
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", nargs="?", type=Path, default=Path("."), help="the repository (default: .)")
+    p.add_argument("--max-functions", type=int, default=3, help="suspects to repair, best first (default 3)")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds for the whole run (default 900)")
+    p.add_argument("--function-timeout", type=float, default=300.0, help="seconds per function (default 300)")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression: which tests to consider")
+    p.add_argument("--test", action="append", dest="tests", metavar="NODEID", help="only these tests (repeatable)")
+    p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
+                   help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)")
+    _add_model_arguments(p)
+    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
+    p.add_argument("--max-nfe", type=int, default=512, help="forward passes per function (default 512)")
+    p.add_argument("--max-rounds", type=int, default=8, help="remask rounds per function (default 8)")
+    p.add_argument("--candidates", type=int, default=4, help="candidates per round (default 4)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--write", action="store_true", help="apply the accepted patches (atomically, keeping FILE.orig)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..policy import policy_config
+    from ..repair import RepairConfig
+    from ..repo import RepoError, fix_repo
+    from ..results import Budget
+    from .cli import UsageError
+
+    if not args.path.is_dir():
+        raise UsageError(f"{str(args.path)!r}: no such folder")
+    for name in ("max_functions", "timeout", "function_timeout", "max_nfe", "max_rounds", "candidates"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    policy_config(args.policy)
+    config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
+                          budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
+                                        max_seconds=args.function_timeout))
+    extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        report = fix_repo(args.path, lambda: _load(args), config=config, max_functions=args.max_functions,
+                          total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log)
+    except RepoError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        for o in report.outcomes:
+            fixed = f"; fixes {len(o.tests_fixed)} test(s)" if o.tests_fixed else ""
+            print(f"{o.status:9} {o.file}::{o.qualname} (suspicion {o.score:.2f}): {o.why}{fixed} "
+                  f"[NFE {o.nfe}, {o.seconds:.1f}s]")
+        for o in report.outcomes:
+            if o.diff:
+                print(o.diff, end="")
+        print(f"failing tests: {len(report.failing_before)} before, {len(report.failing_after)} after "
+              f"({report.seconds:.1f}s)")
+    if args.write:
+        for backup in report.write():  # refuses (exit 2) a file that changed since the run read it
+            log(f"wrote {backup.with_suffix('')} (backup: {backup})")
+    return EXIT_OK if not report.failing_after else EXIT_NOT_SOLVED
+
+
+COMMAND = Command("repo", "find the functions behind a repo's failing tests, fix them, check for regressions",
+                  _add_arguments, _run)

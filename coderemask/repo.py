@@ -1,0 +1,256 @@
+"""Repo mode: from a repository's failing tests to checked patches, one function at a time.
+
+1. ``run_suite`` runs the whole suite once in the sandbox (the baseline), with per-test coverage
+   of every source file of the repo.
+2. ``rank_functions`` scores each function of the repo's source (never tests or site-packages)
+   by spectrum-based fault localization over the covered lines (the best line's score), raised
+   when a failing test's traceback passes through it.
+3. ``fix_repo`` repairs the top functions one at a time (``tasks.file_task`` + ``repair``) within
+   a per-function and a total budget, each checked by the failing tests that cover it and the
+   passing ones too; a plausible patch (those tests pass) is then checked against the whole
+   suite, with every patch accepted so far applied, and rejected if a test that passed in the
+   baseline now fails.
+
+The result is a ``RepoReport`` of per-function outcomes (patch or not, and why). Files change
+only through ``RepoReport.write`` (atomic, stale check, backups), which front-ends call when asked.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import CoderemaskError
+from .model.base import Denoiser
+from .repair import RepairConfig, repair
+from .results import Budget, Failed, Solved
+from .signals.localize import Spectrum, get_formula
+from .signals.tests import TestRun, run_suite
+from .source import SourceError, list_functions, read_source
+from .tasks import file_task
+from .writeback import digest, unified_diff, write_atomically
+
+
+class RepoError(CoderemaskError):
+    """The repository cannot be worked on (no tests ran, the suite does not collect, ...)."""
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A function of the repo and why it is suspected."""
+
+    file: str  # relative to the repo
+    qualname: str
+    score: float
+    line: int  # the most suspicious line
+    failing_tests: tuple[str, ...]  # failing tests that ran it
+    passing_tests: tuple[str, ...]  # passing tests that ran it (a patch must keep them passing)
+    in_traceback: bool
+
+
+@dataclass
+class FunctionOutcome:
+    """What happened to one suspect: ``status`` is patched, rejected, not_fixed or skipped."""
+
+    file: str
+    qualname: str
+    score: float
+    status: str
+    why: str
+    tests_fixed: list[str] = field(default_factory=list)
+    diff: str = ""
+    new_text: str | None = None  # the whole file with the patch, for writing
+    nfe: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class RepoReport:
+    """Baseline counts, the outcomes in rank order, and the totals."""
+
+    root: str
+    failing_before: list[str]
+    passing_before: int
+    outcomes: list[FunctionOutcome]
+    failing_after: list[str]
+    seconds: float
+    read_digests: dict[str, str] = field(default_factory=dict)  # file -> digest of the text read
+
+    def patched_files(self) -> dict[str, tuple[str, str]]:
+        """file -> (new text with every accepted patch, digest of the text it was made from)."""
+        out: dict[str, tuple[str, str]] = {}
+        for o in self.outcomes:
+            if o.status == "patched" and o.new_text is not None:
+                out[o.file] = (o.new_text, self.read_digests[o.file])
+        return out
+
+    def write(self) -> list[Path]:
+        """Apply the accepted patches to the repo's files atomically (stale check, backups kept);
+        returns the backups. Raises StaleFileError for a file that changed since it was read."""
+        return [write_atomically(Path(self.root) / file, text, expected_digest=read)
+                for file, (text, read) in self.patched_files().items()]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("read_digests")
+        for o in d["outcomes"]:
+            o.pop("new_text", None)
+        return {"schema": 1, **d}
+
+
+def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceback_bonus: float = 0.2,
+                   ) -> list[Suspect]:
+    """Functions of the repo's source covered by failing tests, most suspicious first."""
+    f = get_formula(formula)
+    counted = [t for t in run.tests if t.outcome in ("passed", "failed", "error")]
+    failing = [t for t in counted if t.outcome != "passed"]
+    total_failed, total_passed = len(failing), len(counted) - len(failing)
+    ef: dict[tuple[str, int], list[str]] = defaultdict(list)
+    ep: dict[tuple[str, int], int] = defaultdict(int)
+    for t in counted:
+        for at in t.covered_at:
+            if t.outcome == "passed":
+                ep[at] += 1
+            else:
+                ef[at].append(t.nodeid)
+    in_traceback = {(fr.file, fr.line) for t in failing for fr in t.frames if fr.in_target}
+    passed_at: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for t in counted:
+        if t.outcome == "passed":
+            for at in t.covered_at:
+                passed_at[at].append(t.nodeid)
+    suspects: list[Suspect] = []
+    for file in sorted({file for file, _ in ef}):
+        try:
+            functions = list_functions(read_source(root / file), path=file)
+        except (SourceError, OSError):
+            continue  # a file that does not parse is reported by the tests' collection errors
+        for fn in functions:
+            nested = [g for g in functions if g is not fn and fn.start_line < g.start_line and g.end_line <= fn.end_line]
+            own = [n for n in range(fn.start_line, fn.end_line + 1)
+                   if not any(g.start_line <= n <= g.end_line for g in nested)]  # nested ones rank themselves
+            best, best_line, failed_tests, passed_tests = 0.0, fn.start_line, set(), set()
+            for n in own:
+                passed_tests.update(passed_at.get((file, n), ()))
+                failed_here = ef.get((file, n), [])
+                if not failed_here:
+                    continue
+                s = Spectrum(len(failed_here), ep.get((file, n), 0), total_failed - len(failed_here),
+                             total_passed - ep.get((file, n), 0))
+                score = f.bounded(f.score(s))
+                failed_tests.update(failed_here)
+                if score > best:
+                    best, best_line = score, n
+            if not failed_tests:
+                continue
+            traced = any((file, n) in in_traceback for n in own)
+            suspects.append(Suspect(file, fn.qualname, min(1.0, best + (traceback_bonus if traced else 0.0)),
+                                    best_line, tuple(sorted(failed_tests)), tuple(sorted(passed_tests)), traced))
+    return sorted(suspects, key=lambda s: (-s.score, s.file, s.line))
+
+
+def fix_repo(
+    root: str | Path,
+    load_model: Callable[[], Denoiser],
+    *,
+    config: RepairConfig | None = None,
+    max_functions: int = 3,
+    total_seconds: float = 900.0,
+    tests: Sequence[str] | None = None,
+    extra_args: Sequence[str] = (),
+    on_event: Callable[[str], None] = lambda message: None,
+) -> RepoReport:
+    """Find, repair and check the functions behind the repo's failing tests (see the module doc).
+
+    ``load_model`` is called once, when the first function is repaired (never when no test fails).
+    Raises RepoError when the suite does not run or no test could be collected.
+    """
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise RepoError(f"{root}: no such folder")
+    t0 = time.monotonic()
+    config = config or RepairConfig()
+    baseline = run_suite(root, tests=tests, extra_args=extra_args)
+    if baseline.status in ("error", "timeout", "crashed", "no_tests") or not baseline.tests:
+        raise RepoError(f"the test suite of {root} did not run: {baseline.status}: {baseline.message}")
+    for error in baseline.collect_errors:
+        on_event(f"collection error (its tests are left out): {error.nodeid}: {error.exc_type}: "
+                 f"{error.message.strip().splitlines()[-1] if error.message.strip() else ''}")
+    failing_before = sorted(t.nodeid for t in baseline.failing)
+    passing_before = {t.nodeid for t in baseline.passing}
+    on_event(f"baseline: {len(passing_before)} passed, {len(failing_before)} failing"
+             + (f", {len(baseline.collect_errors)} collection error(s)" if baseline.collect_errors else ""))
+    report = RepoReport(str(root), failing_before, len(passing_before), [], failing_before, 0.0)
+    if not failing_before:
+        report.seconds = time.monotonic() - t0
+        return report
+    suspects = rank_functions(baseline, root)
+    on_event("suspects: " + ", ".join(f"{s.file}::{s.qualname} ({s.score:.2f})" for s in suspects[:max_functions])
+             if suspects else "no function of the repo is run by a failing test")
+    overlay: dict[str, str] = {}  # accepted patches so far: file -> text
+    model: list[Denoiser] = []  # loaded on first use
+    still_failing = set(failing_before)
+    for rank, suspect in enumerate(suspects):
+        outcome = FunctionOutcome(suspect.file, suspect.qualname, round(suspect.score, 4), "skipped", "")
+        report.outcomes.append(outcome)
+        left = total_seconds - (time.monotonic() - t0)
+        if rank >= max_functions:
+            outcome.why = f"beyond --max-functions {max_functions}"
+            continue
+        if left <= 5:
+            outcome.why = "the total time budget is spent"
+            continue
+        if not still_failing.intersection(suspect.failing_tests):
+            outcome.status, outcome.why = "skipped", "its failing tests pass after earlier patches"
+            continue
+        if not model:
+            model.append(load_model())
+        _repair_one(root, model[0], config, suspect, overlay, passing_before, still_failing, outcome, left,
+                    extra_args, on_event, report.read_digests)
+    report.failing_after = sorted(still_failing)
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Suspect, overlay: dict[str, str],
+                passing_before: set[str], still_failing: set[str], outcome: FunctionOutcome, seconds_left: float,
+                extra_args: Sequence[str], on_event: Callable[[str], None], read_digests: dict[str, str]) -> None:
+    """Repair one suspect; on a plausible patch, check the whole suite and accept or reject it."""
+    spec = f"{root / suspect.file}::{suspect.qualname}"
+    text = overlay.get(suspect.file)
+    budget = config.budget
+    per_function = Budget(max_nfe=budget.max_nfe, max_rounds=budget.max_rounds,
+                          max_seconds=min(budget.max_seconds, seconds_left))
+    covering = sorted(set(suspect.failing_tests) | set(suspect.passing_tests))
+    task = file_task(spec, "fix", tests=covering, project=root, text=text)
+    read_digests.setdefault(suspect.file, digest(task.file_text))
+    on_event(f"repairing {suspect.file}::{suspect.qualname} with {len(covering)} test(s)")
+    result = repair(task.problem, model, task.checker, replace(config, budget=per_function))
+    outcome.nfe, outcome.seconds = result.nfe, round(result.seconds, 3)
+    if not isinstance(result, Solved):
+        reason = result.reason if not isinstance(result, Failed) else f"failed: {result.reason}"
+        outcome.status, outcome.why = "not_fixed", reason
+        return
+    new_text = task.place(result.code)
+    candidate = {**overlay, suspect.file: new_text}
+    check = run_suite(root, overlay=candidate, extra_args=extra_args, coverage=False)
+    broken = sorted(t.nodeid for t in check.failing if t.nodeid in passing_before)
+    if check.status not in ("ok", "collection_error") or broken:
+        outcome.status = "rejected"
+        outcome.why = (f"breaks {len(broken)} test(s) that passed before: {', '.join(broken[:5])}" if broken
+                       else f"the suite did not run with the patch: {check.status}: {check.message}")
+        return
+    now_failing = {t.nodeid for t in check.failing}
+    fixed = sorted(still_failing - now_failing)
+    if not fixed:
+        outcome.status, outcome.why = "rejected", "its tests pass alone, but no failing test of the suite is fixed"
+        return
+    overlay[suspect.file] = new_text
+    still_failing.intersection_update(now_failing)
+    outcome.status, outcome.why, outcome.tests_fixed = "patched", "its tests pass and no test regressed", fixed
+    outcome.diff = unified_diff(task.file_text, new_text, suspect.file)
+    outcome.new_text = new_text
+    on_event(f"patched {suspect.file}::{suspect.qualname}: fixes {len(fixed)} test(s)")
