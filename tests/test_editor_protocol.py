@@ -124,8 +124,10 @@ def test_the_cli_serves_a_session_over_stdio_with_the_embedded_model(tmp_path: P
         {"id": 3, "mode": "fix", "file": str(path), "function": "nope"},
         {"id": 4, "method": "shutdown"},
     ]
+    lines = [json.dumps(r) for r in requests]
+    lines.insert(3, '{"id": 5, "mode": "fix", "file": ')  # a malformed line between requests
     done = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "editor", "--model", model],
-                          input="".join(json.dumps(r) + "\n" for r in requests), cwd=tmp_path,
+                          input="".join(line + "\n" for line in lines), cwd=tmp_path,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
@@ -135,4 +137,5 @@ def test_the_cli_serves_a_session_over_stdio_with_the_embedded_model(tmp_path: P
     assert finals[2]["range"] == {"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}}
     assert any(o["event"] == "progress" and o["id"] == 2 for o in out)
     assert finals[3]["event"] == "error" and finals[3]["code"] == "bad_input" and "add" in finals[3]["message"]
+    assert finals[None]["code"] == "bad_json"  # the malformed line; the session went on to shutdown
     assert path.read_text() == FIXED and "Traceback" not in done.stderr
