@@ -38,7 +38,7 @@ for line in sys.stdin:
 
 NVIM_DRIVER = """
 local cr = require("coderemask")
-cr.setup({ cmd = vim.json.decode(vim.env.CMD),
+cr.setup({ cmd = vim.json.decode(vim.env.CMD), budget = { max_rounds = 3 },
            confirm = function(diff, answer) vim.fn.writefile(diff, vim.env.OUT .. ".diff"); answer(true) end })
 vim.cmd("edit " .. vim.env.TARGET)
 vim.api.nvim_win_set_cursor(0, { 3, 0 })
@@ -54,6 +54,7 @@ vim.cmd("qa!")
 EMACS_DRIVER = """
 (require 'coderemask)
 (setq coderemask-command (json-parse-string (getenv "CMD") :array-type 'list))
+(setq coderemask-budget '((max_rounds . 3)))
 (setq coderemask-confirm-function
       (lambda (diff) (with-temp-file (concat (getenv "OUT") ".diff") (insert diff)) t))
 (find-file (getenv "TARGET"))
@@ -109,6 +110,7 @@ def test_the_script_sends_the_buffer_and_applies_the_accepted_edit_undoably(edit
     result = _run_editor(editor, tmp_path, [sys.executable, str(server), str(log)])
     (request,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert request["mode"] == "fix" and request["line"] == 3 and request["text"].startswith(BROKEN)
+    assert request["budget"] == {"max_rounds": 3}
     assert request["file"].endswith("calc.py")
     assert result["done"].strip() == "true" and result["diff"] is not None
     assert _norm(result["buffer"]) == FIXED + OTHER  # the function replaced, the rest kept

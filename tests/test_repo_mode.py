@@ -107,14 +107,15 @@ def test_cli_on_buggy_project_reports_every_suspect_and_changes_nothing(tmp_path
     root = tmp_path / "buggy_project"
     shutil.copytree(BUGGY, root)
     before = {p: p.read_bytes() for p in root.rglob("*.py")}
-    out = _cli(str(root), "--max-rounds", "2", "--json", cwd=tmp_path)
+    out = _cli(str(root), "--max-rounds", "2", "--max-functions", "2", "--json", cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr
     report = json.loads(out.stdout)
     assert len(report["failing_before"]) == 3 and report["schema"] == 1
     assert [o["qualname"] for o in report["outcomes"][:3]] and len(report["outcomes"]) >= 3
-    for o in report["outcomes"][:3]:
+    for o in report["outcomes"][:2]:
         assert o["status"] in ("patched", "not_fixed", "rejected", "skipped") and o["why"]
         assert o["nfe"] <= 512
+    assert report["outcomes"][2]["status"] == "skipped" and "--max-functions 2" in report["outcomes"][2]["why"]
     assert out.returncode == (0 if not report["failing_after"] else 1)
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before  # no --write: untouched
 
