@@ -53,10 +53,9 @@ class QualityReport:
         return json.dumps(self.__dict__, indent=2, sort_keys=True)
 
     def to_markdown(self) -> str:
-        rows = ["| metric | value | n |", "|---|---|---|"]
+        rows = ["| metric | value | n (tokens, spans or tasks) |", "|---|---|---|"]
         for name, value in self.metrics.items():
-            n = self.counts.get(name.split("@")[0].rsplit("_top", 1)[0], "")
-            rows.append(f"| {name} | {value:.4f} | {n} |")
+            rows.append(f"| {name} | {value:.4f} | {self.counts.get(name, '')} |")
         return "\n".join(rows)
 
 
@@ -233,25 +232,26 @@ def evaluate_model(
     texts = held_out_texts()
     win = make_windows(model, texts, windows, length)
     report.metrics["elbo_bits_per_byte"] = elbo_bits_per_byte(model, win)
+    report.counts["elbo_bits_per_byte"] = int(win.numel())  # tokens
     log(f"ELBO {report.metrics['elbo_bits_per_byte']:.4f} bits/byte")
     for r in RATIOS:
         top1, top5, n = token_accuracy(model, win, r)
         report.metrics[f"token_top1@{r}"] = top1
         report.metrics[f"token_top5@{r}"] = top5
-        report.counts[f"token@{r}"] = n
+        report.counts[f"token_top1@{r}"] = report.counts[f"token_top5@{r}"] = n  # masked tokens
         log(f"mask ratio {r}: top-1 {top1:.3f}, top-5 {top5:.3f} ({n} tokens)")
     spans = span_metrics(model, make_windows(model, texts, span_windows, 128, seed=1))
     per_op = spans.pop("per_operator")
     for key, (value, n) in spans.items():
         report.metrics[key] = value
-        report.counts[key.rsplit("_top", 1)[0]] = n
+        report.counts[key] = n  # spans
     report.per_operator = {op: {"top1": v, "n": n} for op, (v, n) in per_op.items()}  # type: ignore[misc]
     log("spans: " + ", ".join(f"{k} {v:.3f}" for k, (v, _) in spans.items()))
     if infilling_path is not None and run_programs is not None:
         records = load_infilling(infilling_path, infill_limit)
-        report.counts["infill"] = len(records)
         for known in (True, False):
             key = "infill_pass_known_length" if known else f"infill_pass_unknown_length_{unknown_slots}_slots"
+            report.counts[key] = len(records)  # tasks
             report.metrics[key] = infill_pass_rate(model, records, known_length=known,
                                                    unknown_slots=unknown_slots, run_programs=run_programs)
             log(f"{key}: {report.metrics[key]:.3f} ({len(records)} tasks)")
