@@ -22,16 +22,24 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID",
                    help="a pytest node id to run (repeatable); default: see the command's help")
     p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
-    _add_model_arguments(p)
-    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
-    p.add_argument("--max-nfe", type=int, default=512, help="forward passes in all (default 512)")
-    p.add_argument("--max-rounds", type=int, default=8, help="remask rounds (default 8)")
+    add_repair_arguments(p, per="")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds in all (default 300)")
-    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
     p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
+
+
+def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
+    """The model, policy, budget and sampling flags shared by fix, complete and repo.
+
+    ``per``: how the NFE and round budgets count, e.g. " per function" ("" = in all).
+    """
+    _add_model_arguments(p)
+    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
+    p.add_argument("--max-nfe", type=int, default=512, help=f"forward passes{per or ' in all'} (default 512)")
+    p.add_argument("--max-rounds", type=int, default=8, help=f"remask rounds{per} (default 8)")
+    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
+    p.add_argument("--seed", type=int, default=0)
 
 
 def _config(args: argparse.Namespace):

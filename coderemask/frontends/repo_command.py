@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
-from .model_commands import _add_model_arguments, _load, _positive
+from .model_commands import _load, _positive
+from .repair_commands import add_repair_arguments
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,12 +27,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID", help="only these tests (repeatable)")
     p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
                    help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)")
-    _add_model_arguments(p)
-    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
-    p.add_argument("--max-nfe", type=int, default=512, help="forward passes per function (default 512)")
-    p.add_argument("--max-rounds", type=int, default=8, help="remask rounds per function (default 8)")
-    p.add_argument("--candidates", type=int, default=4, help="candidates per round (default 4)")
-    p.add_argument("--seed", type=int, default=0)
+    add_repair_arguments(p, per=" per function")
     p.add_argument("--write", action="store_true", help="apply the accepted patches (atomically, keeping FILE.orig)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
