@@ -208,14 +208,15 @@ class _Loop:
                     current = best
                 self.plans.append(plan)
                 self._record(plan, steps, nfe, scored, best, improved)
-                if current.solved(has_tests) and not (start_empty and is_stub_code(current.code)):
+                still_stub = start_empty and is_stub_code(current.code)  # complete: no body written yet
+                if current.solved(has_tests) and not still_stub:
                     if has_tests:
                         return self._result(current, True, "the tests pass")
                     if self._converged(current, previous_conf):
                         return self._result(current, True, "no tests: it parses and confidence converged")
                 previous_conf = current.confidence
                 plan = self._plan(current)
-                if start_empty and is_stub_code(current.code):  # still no body: write it again
+                if still_stub:  # write the body again
                     plan = self._write_body_plan("complete: the body is still a stub; write it again", current.code)
                 if plan is None and not has_tests and current.parses:
                     return self._result(current, True, "no tests: it parses and no witness accuses any span")

@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 from .errors import CoderemaskError
 from .model.base import Denoiser
 from .repair import RepairConfig, repair
-from .results import Budget, Failed, Solved
+from .results import Failed, Solved
 from .signals.localize import Spectrum, get_formula
 from .signals.tests import TestRun, run_suite
 from .source import SourceError, list_functions, read_source
@@ -108,20 +108,12 @@ def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceba
     counted = [t for t in run.tests if t.outcome in ("passed", "failed", "error")]
     failing = [t for t in counted if t.outcome != "passed"]
     total_failed, total_passed = len(failing), len(counted) - len(failing)
-    ef: dict[tuple[str, int], list[str]] = defaultdict(list)
-    ep: dict[tuple[str, int], int] = defaultdict(int)
+    ef: dict[tuple[str, int], list[str]] = defaultdict(list)  # (file, line) -> failing tests that ran it
+    passed_at: dict[tuple[str, int], list[str]] = defaultdict(list)  # ... and passing ones
     for t in counted:
         for at in t.covered_at:
-            if t.outcome == "passed":
-                ep[at] += 1
-            else:
-                ef[at].append(t.nodeid)
+            (passed_at if t.outcome == "passed" else ef)[at].append(t.nodeid)
     in_traceback = {(fr.file, fr.line) for t in failing for fr in t.frames if fr.in_target}
-    passed_at: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for t in counted:
-        if t.outcome == "passed":
-            for at in t.covered_at:
-                passed_at[at].append(t.nodeid)
     suspects: list[Suspect] = []
     for file in sorted({file for file, _ in ef}):
         try:
@@ -138,8 +130,8 @@ def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceba
                 failed_here = ef.get((file, n), [])
                 if not failed_here:
                     continue
-                s = Spectrum(len(failed_here), ep.get((file, n), 0), total_failed - len(failed_here),
-                             total_passed - ep.get((file, n), 0))
+                ep = len(passed_at.get((file, n), ()))
+                s = Spectrum(len(failed_here), ep, total_failed - len(failed_here), total_passed - ep)
                 score = f.bounded(f.score(s))
                 failed_tests.update(failed_here)
                 if score > best:
@@ -221,9 +213,7 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
     """Repair one suspect; on a plausible patch, check the whole suite and accept or reject it."""
     spec = f"{root / suspect.file}::{suspect.qualname}"
     text = overlay.get(suspect.file)
-    budget = config.budget
-    per_function = Budget(max_nfe=budget.max_nfe, max_rounds=budget.max_rounds,
-                          max_seconds=min(budget.max_seconds, seconds_left))
+    per_function = replace(config.budget, max_seconds=min(config.budget.max_seconds, seconds_left))
     covering = sorted(set(suspect.failing_tests) | set(suspect.passing_tests))
     task = file_task(spec, "fix", tests=covering, project=root, text=text)
     read_digests.setdefault(suspect.file, digest(task.file_text))

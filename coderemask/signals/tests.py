@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -268,31 +268,52 @@ def _bad_input(project: Path, target: str | None, tests: Sequence[str],
     return None
 
 
+def _mentions(texts: Iterable[str]) -> frozenset[str]:
+    """The PRUNABLE_PLUGINS names that some text mentions."""
+    blob = "\n".join(texts)
+    return frozenset(name for name, words in PRUNABLE_PLUGINS.items() if any(w in blob for w in words))
+
+
+_DISK_MENTIONS: dict[tuple[Path, tuple], frozenset[str]] = {}  # (project, files' stats) -> mentions
+
+
 def unused_plugins(project: Path, overlay: Mapping[str, str] | None = None) -> list[str]:
-    """Names in PRUNABLE_PLUGINS that no test module, conftest.py or pytest config mentions."""
-    texts = dict(overlay or {})
-    scanned = 0
-    for directory, dirs, files in os.walk(project):
+    """Names in PRUNABLE_PLUGINS that no test module, conftest.py or pytest config mentions.
+
+    The files on disk are read once per project and state (path, mtime, size): the repair loop
+    asks for every candidate it tests.
+    """
+    overlay = overlay or {}
+    files: list[tuple[str, Path]] = []
+    for directory, dirs, names in os.walk(project):
         dirs[:] = sorted(d for d in dirs if d not in ignored_names(directory, dirs))  # the copy's rule
-        for name in sorted(files):
-            if not (name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"):
-                continue
-            path = Path(directory, name)
-            rel = path.relative_to(project).as_posix()
-            if rel in texts or not name.endswith(".py"):
-                continue
+        for name in sorted(names):
+            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")
+                                         or name == "conftest.py"):
+                files.append((Path(directory, name).relative_to(project).as_posix(), Path(directory, name)))
+    files += [(name, project / name) for name in _CONFIG_FILES if (project / name).is_file()]
+    on_disk = []
+    for rel, path in files:
+        if rel in overlay:
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        on_disk.append((rel, path, st.st_mtime_ns, st.st_size))
+    if sum(size for *_, size in on_disk) > _SCAN_BYTES:
+        return []  # too much to scan: keep every plugin
+    key = (project, tuple((rel, mtime, size) for rel, _, mtime, size in on_disk))
+    if key not in _DISK_MENTIONS:
+        texts = []
+        for _, path, _, _ in on_disk:
             try:
-                texts[rel] = path.read_text(encoding="utf-8", errors="replace")
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 continue
-            scanned += len(texts[rel])
-            if scanned > _SCAN_BYTES:
-                return []
-    for name in _CONFIG_FILES:
-        if (project / name).is_file() and name not in texts:
-            texts[name] = (project / name).read_text(encoding="utf-8", errors="replace")
-    blob = "\n".join(texts.values())
-    return [name for name, words in PRUNABLE_PLUGINS.items() if not any(w in blob for w in words)]
+        _DISK_MENTIONS[key] = _mentions(texts)
+    mentioned = _DISK_MENTIONS[key] | _mentions(overlay.values())
+    return [name for name in PRUNABLE_PLUGINS if name not in mentioned]
 
 
 def run_tests(
