@@ -11,7 +11,9 @@ The policy:
 6. falls back to the whole editable region when the evidence is too diffuse, and escalates
    (parent unit, then the whole region) instead of repeating a plan that just failed.
 
-Policies by name (``POLICIES``) differ only in which witnesses they listen to.
+Policies by name (``POLICIES``) differ in which witnesses they listen to and in their scope:
+``spans`` remasks the accused spans; ``whole`` resamples the whole region whenever anything is
+accused (inference-time scaling without localization, the ablation's baseline).
 This module knows text spans and scores; it does not know tokens' ids, models or how the
 evidence was gathered.
 """
@@ -52,6 +54,7 @@ class PolicyConfig:
     steps_per_slot: float = 1.0
     min_steps: int = 2
     diffuse_fraction: float = 0.6
+    scope: str = "spans"
 
     def __post_init__(self) -> None:
         checks = [
@@ -61,6 +64,7 @@ class PolicyConfig:
             ("steps_per_slot", self.steps_per_slot > 0, "must be > 0"),
             ("min_steps", self.min_steps >= 1, "must be >= 1"),
             ("diffuse_fraction", 0.0 < self.diffuse_fraction <= 1.0, "must be in (0, 1]"),
+            ("scope", self.scope in SCOPES, f"must be one of {', '.join(SCOPES)}"),
         ]
         for name, ok, why in checks:
             if not ok:
@@ -70,20 +74,38 @@ class PolicyConfig:
                 raise ConfigError(f"PolicyConfig.weights[{name!r}]={w!r}: must be >= 0")
 
 
-POLICIES: dict[str, Mapping[str, float]] = {
-    "confidence": {"confidence": 1.0},
-    "syntax": {"syntax": 1.0},
-    "tests": {"tests": 1.0},
-    "combined": {"syntax": 1.0, "tests": 1.0, "confidence": 0.5, "discriminator": 0.5},
+SCOPES = ("spans", "whole")
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    """A policy preset: the witnesses it listens to (weights) and its scope."""
+
+    weights: Mapping[str, float]
+    scope: str = "spans"
+    help: str = ""
+
+
+_ALL_WITNESSES = {"syntax": 1.0, "tests": 1.0, "confidence": 0.5, "discriminator": 0.5}
+
+POLICIES: dict[str, NamedPolicy] = {
+    "confidence": NamedPolicy({"confidence": 1.0}, help="the model's own low-confidence tokens"),
+    "syntax": NamedPolicy({"syntax": 1.0}, help="tree-sitter and compile errors"),
+    "tests": NamedPolicy({"tests": 1.0}, help="failing tests' tracebacks and fault localization"),
+    "combined": NamedPolicy(_ALL_WITNESSES, help="all witnesses, weighted (the default)"),
+    "whole": NamedPolicy(_ALL_WITNESSES, scope="whole",
+                         help="any accusation resamples the whole region (no localization)"),
 }
-"""Policy name -> witness weights. ``combined`` is the default."""
+"""Policy name -> preset. ``combined`` is the default."""
 
 
 def policy_config(name: str, **overrides: object) -> PolicyConfig:
     """The PolicyConfig of a named policy; ConfigError lists the known names."""
     if name not in POLICIES:
         raise ConfigError(f"policy {name!r} is unknown; known policies: {', '.join(POLICIES)}")
-    return PolicyConfig(weights=dict(POLICIES[name]), **overrides)  # type: ignore[arg-type]
+    preset = POLICIES[name]
+    settings: dict[str, object] = {"weights": dict(preset.weights), "scope": preset.scope, **overrides}
+    return PolicyConfig(**settings)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,8 @@ class Policy:
         candidates = self._candidates(code, region, evidence)
         if not candidates:
             return None
+        if self.config.scope == "whole":
+            return self._whole(code, region, candidates, "whole-region policy: resample the whole region")
         region_tokens = max(1, self.count_tokens(code[region.start : region.end]))
         budget = max(1, int(self.config.max_fraction * region_tokens))
         wanted = sum(self.count_tokens(code[c.span.start : c.span.end]) for c in candidates)

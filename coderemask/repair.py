@@ -93,8 +93,13 @@ class RepairConfig:
     suffix_tokens: int = 64
     confidence_threshold: float = 0.3
     converged_confidence: float = 0.5
+    first_plan: str = "evidence"
+    """``repair``'s first round: "evidence" (the witnesses accuse spans of the current code) or
+    "whole" (rewrite the whole region, as a sampler without program evidence must)."""
 
     def __post_init__(self) -> None:
+        if self.first_plan not in FIRST_PLANS:
+            raise ConfigError(f"RepairConfig.first_plan={self.first_plan!r}: must be one of {', '.join(FIRST_PLANS)}")
         if self.candidates < 1:
             raise ConfigError(f"RepairConfig.candidates={self.candidates}: must be >= 1")
         if self.complete_slots < 1:
@@ -106,6 +111,7 @@ class RepairConfig:
 
 
 OnRound = Callable[[Round], None]
+FIRST_PLANS = ("evidence", "whole")
 
 
 @dataclass
@@ -187,10 +193,11 @@ class _Loop:
             else:
                 current = self._score([p.code])[0]
                 current.confidence = 1.0  # the user's code: a candidate must beat it, not tie it
-                if current.solved(has_tests):
+                if current.solved(has_tests) and self.config.first_plan == "evidence":
                     return self._result(current, True, "nothing to fix: " + (
                         "the tests pass" if has_tests else "it parses and no test is given"))
-                plan = self._plan(current)
+                plan = self._plan(current) if self.config.first_plan == "evidence" else self._rewrite_plan(
+                    current.code, "first round: rewrite the whole region")
             previous_conf = None
             while True:
                 stop = self._out_of_budget()
@@ -203,7 +210,8 @@ class _Loop:
                 self.nfe += nfe
                 scored = self._score(candidates, token_info)
                 best = max(scored, key=_Scored.rank)
-                improved = best.rank() >= current.rank() or start_empty and len(self.rounds) == 0
+                rewritten = start_empty or self.config.first_plan == "whole"  # round 1 is the sample itself
+                improved = best.rank() >= current.rank() or rewritten and len(self.rounds) == 0
                 if improved:
                     current = best
                 self.plans.append(plan)
@@ -247,11 +255,14 @@ class _Loop:
         region = self.problem_region(current.code)
         plan = self.policy.plan(current.code, region, evidence, self.plans)
         if plan is None and self.checker is not None and not current.solved(True):
-            # tests fail but nobody points anywhere: resample the whole body
-            slots = max(len(self.model.encode(current.code[region.start : region.end])), 1) + self.policy.config.grow_slots
-            plan = RemaskPlan(spans=(PlannedSpan(region, slots, 0.0),), steps=slots,
-                              reason="tests fail without localized evidence: the whole body", whole=True)
+            plan = self._rewrite_plan(current.code, "tests fail without localized evidence: the whole body")
         return plan
+
+    def _rewrite_plan(self, code: str, reason: str) -> RemaskPlan:
+        """Resample the whole region of ``code``: as many slots as its tokens, plus room to grow."""
+        region = self.problem_region(code)
+        slots = max(len(self.model.encode(code[region.start : region.end])), 1) + self.policy.config.grow_slots
+        return RemaskPlan(spans=(PlannedSpan(region, slots, 0.0),), steps=slots, reason=reason, whole=True)
 
     def problem_region(self, code: str) -> Span:
         """The editable region of a candidate: the body starts where the original's did."""

@@ -60,7 +60,7 @@ def test_a_token_level_accusation_snaps_to_its_syntax_unit() -> None:
 @pytest.mark.parametrize(
     "policy, heard",
     [("tests", {"tests"}), ("syntax", {"syntax"}), ("confidence", {"confidence"}),
-     ("combined", {"tests", "syntax", "confidence"})],
+     ("combined", {"tests", "syntax", "confidence"}), ("whole", {"tests", "syntax", "confidence"})],
 )
 def test_policies_listen_to_their_witnesses(policy: str, heard: set[str]) -> None:
     evidence = [
@@ -71,7 +71,8 @@ def test_policies_listen_to_their_witnesses(policy: str, heard: set[str]) -> Non
     plan = make(policy, max_fraction=1.0, diffuse_fraction=1.0).plan(CODE, BODY, evidence)
     assert plan is not None
     assert {e.source for s in plan.spans for e in s.evidence} == heard
-    assert set(POLICIES) == {"tests", "syntax", "confidence", "combined"}
+    assert set(POLICIES) == {"tests", "syntax", "confidence", "combined", "whole"}
+    assert plan.whole is (policy == "whole")
 
 
 def test_cap_keeps_the_highest_scores() -> None:

@@ -3,7 +3,9 @@
 ``record_task`` turns a record into a Problem (the entry-point function of ``prompt + body``)
 and a Checker fed only with *public* evidence by default: the docstring's examples. With
 ``feedback="full"`` the loop also runs the record's tests (the HumanEvalFix setting, where
-results are "plausible" fixes). ``judge`` runs the hidden ``check`` in the sandbox.
+results are "plausible" fixes). ``infill_task`` does the same for a HumanEval-Infilling record
+(the editable region is the gap between ``prompt`` and ``suffix``); ``eval_task`` picks one by
+mode. ``judge`` runs the hidden ``check`` in the sandbox.
 
 This module knows records, problems and checkers; it does not know models or CLIs.
 """
@@ -12,15 +14,21 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+import re
 from typing import Literal, Sequence
 
 from ..checkers import ScriptChecker, doctest_tests
+from ..errors import ConfigError
 from ..repair import Checker, Problem
 from ..signals.execution import passes
 from ..source import find_function
 from ..tasks import problem_from_target
+from ..types import Span
 
 Feedback = Literal["public", "full"]
+Mode = Literal["complete", "repair"]
+MODES: tuple[str, ...] = ("complete", "repair")
+FEEDBACK: tuple[str, ...] = ("public", "full")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,47 @@ def record_task(record: dict, *, body: str, feedback: Feedback = "public") -> Re
         tests += split_check(record["test"], record["entry_point"])
     checker = ScriptChecker(tests, prefix=problem.prefix, suffix=problem.suffix) if tests else None
     return RecordTask(record["task_id"], problem, checker, module[: span.start], module[span.end :], hidden)
+
+
+def infill_task(record: dict, *, placeholder: str = "pass") -> RecordTask:
+    """A task whose editable region is the gap between ``prompt`` and ``suffix``.
+
+    The function runs from the entry point's ``def`` line in ``prompt`` to the end of ``suffix``;
+    the gap holds ``placeholder`` (indented like the suffix's first line) until the model writes it.
+    Public tests: the examples in ``prompt``.
+    """
+    prompt, suffix, entry = record["prompt"], record.get("suffix", ""), record["entry_point"]
+    found = re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(", prompt, re.MULTILINE)
+    if found is None:
+        raise ConfigError(f"{record['task_id']}: field 'prompt' does not define the entry point {entry!r}")
+    indent = re.match(r"[ \t]*", suffix).group(0) if suffix.strip() else "    "
+    gap = f"{indent}{placeholder}\n"
+    start = found.start()
+    code = prompt[start:] + gap + suffix
+    region = Span(len(prompt) - start, len(prompt) - start + len(gap) - 1)  # the line break stays
+    problem = Problem(code=code, region=region, prefix=prompt[:start], suffix="", name=entry)
+    tests = doctest_tests(prompt)
+    checker = ScriptChecker(tests, prefix=problem.prefix) if tests else None
+    hidden = f"{record['test']}\n\ncheck({entry})\n"
+    return RecordTask(record["task_id"], problem, checker, prompt[:start], "", hidden)
+
+
+def eval_task(record: dict, mode: Mode, feedback: Feedback = "public") -> RecordTask:
+    """The task an evaluation runs for ``record``: repair its ``buggy_solution``, infill the gap
+    before its ``suffix``, or complete its body; ConfigError for a combination that cannot be."""
+    if mode not in MODES:
+        raise ConfigError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
+    if feedback not in FEEDBACK:
+        raise ConfigError(f"feedback {feedback!r}: must be one of {', '.join(FEEDBACK)}")
+    if mode == "repair":
+        if "buggy_solution" not in record:
+            raise ConfigError(f"{record['task_id']}: --mode repair needs the field 'buggy_solution'")
+        return record_task(record, body=record["buggy_solution"], feedback=feedback)
+    if feedback != "public":
+        raise ConfigError("--feedback full is for --mode repair; completion sees only public evidence")
+    if "suffix" in record:  # an infilling set (the suffix may be empty: the gap is the last line)
+        return infill_task(record)
+    return record_task(record, body="", feedback="public")
 
 
 def judge(tasks: Sequence[RecordTask], codes: Sequence[str], *, timeout: float = 10.0) -> list[bool]:

@@ -30,26 +30,11 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-def _not_yet(issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        print(f"coderemask {args.command}: not implemented yet (planned in {issue}).", file=sys.stderr)
-        return EXIT_USAGE
-    return run
-
-
-def _no_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-
-
 def _commands() -> list[Command]:
-    from . import editor, locate, lsp, make_bugs, model_commands, repair_commands, repo_command
+    from . import editor, eval_command, locate, lsp, make_bugs, model_commands, repair_commands, repo_command
 
-    placeholders = [
-        ("eval", "pass@k, NFE and ablations on HumanEval-style sets [not implemented yet]", "the evaluation issue"),
-    ]
-    return repair_commands.COMMANDS + [repo_command.COMMAND, locate.COMMAND, editor.COMMAND, lsp.COMMAND] + model_commands.COMMANDS + [
-        Command(name, help_, _no_arguments, _not_yet(issue)) for name, help_, issue in placeholders
-    ] + [make_bugs.COMMAND]
+    return (repair_commands.COMMANDS + [repo_command.COMMAND, locate.COMMAND, editor.COMMAND, lsp.COMMAND]
+            + model_commands.COMMANDS + [eval_command.COMMAND, make_bugs.COMMAND])
 
 
 def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:

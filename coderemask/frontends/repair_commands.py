@@ -34,8 +34,11 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
 
     ``per``: how the NFE and round budgets count, e.g. " per function" ("" = in all).
     """
+    from ..policy import POLICIES
+
     _add_model_arguments(p)
-    p.add_argument("--policy", default="combined", help="remask policy: confidence, syntax, tests, combined (default)")
+    p.add_argument("--policy", default="combined",
+                   help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
     p.add_argument("--max-nfe", type=int, default=512, help=f"forward passes{per or ' in all'} (default 512)")
     p.add_argument("--max-rounds", type=int, default=8, help=f"remask rounds{per} (default 8)")
     p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
