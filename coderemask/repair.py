@@ -25,6 +25,7 @@ import torch
 from .errors import ConfigError
 from .infill import encode_template
 from .model.base import Denoiser
+from .point_edits import PointEdit, PointEditor
 from .policy import Policy, PolicyConfig, policy_config
 from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
 from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
@@ -93,6 +94,12 @@ class RepairConfig:
     suffix_tokens: int = 64
     confidence_threshold: float = 0.3
     converged_confidence: float = 0.5
+    point_edits: int = 16
+    """Edits tested in a point round (one token of an accused span replaced by another of its
+    kind, chosen by the model; ``point_edits.py``); 0 turns point rounds off."""
+    point_rounds: int = 3
+    """Point rounds (each testing the next ``point_edits`` edits) for one code and set of spans,
+    before its spans are resampled."""
     first_plan: str = "evidence"
     """``repair``'s first round: "evidence" (the witnesses accuse spans of the current code) or
     "whole" (rewrite the whole region, as a sampler without program evidence must)."""
@@ -102,6 +109,9 @@ class RepairConfig:
             raise ConfigError(f"RepairConfig.first_plan={self.first_plan!r}: must be one of {', '.join(FIRST_PLANS)}")
         if self.candidates < 1:
             raise ConfigError(f"RepairConfig.candidates={self.candidates}: must be >= 1")
+        if self.point_edits < 0 or self.point_rounds < 0:
+            raise ConfigError(f"RepairConfig.point_edits={self.point_edits}, point_rounds={self.point_rounds}: "
+                              "must be >= 0")
         if self.complete_slots < 1:
             raise ConfigError(f"RepairConfig.complete_slots={self.complete_slots}: must be >= 1")
 
@@ -165,6 +175,9 @@ class _Loop:
         self.generator = torch.Generator(device=model.device).manual_seed(config.seed)
         self.prefix_ids = tuple(model.encode(problem.prefix).ids[-config.context_tokens:]) if problem.prefix else ()
         self.suffix_ids = tuple(model.encode(problem.suffix).ids[: config.suffix_tokens]) if problem.suffix else ()
+        self.point_editor = PointEditor(model, self.prefix_ids, self.suffix_ids)
+        self.point_queue: dict[tuple[str, tuple[Span, ...]], list[PointEdit]] = {}  # edits not yet tested
+        self.point_rounds: dict[tuple[str, tuple[Span, ...]], int] = {}
 
     # ---------------------------------------------------------------- budget
 
@@ -205,6 +218,14 @@ class _Loop:
                     return self._result(current, False, stop)
                 if plan is None:
                     return self._result(current, False, "no witness accuses any span")
+                if self._point_round_due(plan, current, start_empty):
+                    adopted = self._point_round(current, plan)
+                    if adopted is not None:
+                        current = adopted
+                        if current.solved(has_tests):
+                            return self._result(current, True, "the tests pass")
+                        plan = self._plan(current)
+                    continue
                 steps = min(plan.steps, self.config.budget.max_nfe - self.nfe)
                 candidates, token_info, nfe = self._denoise(current.code, plan, steps)
                 self.nfe += nfe
@@ -232,6 +253,45 @@ class _Loop:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
                           nfe=self.nfe, seconds=self._elapsed())
+
+    def _point_round_due(self, plan: RemaskPlan, current: _Scored, start_empty: bool) -> bool:
+        """Point rounds come first for each new code and set of spans of a repair whose code parses
+        and has tests to judge the edits (a point edit that merely parses proves nothing), until
+        ``point_rounds`` are spent or no edit is left."""
+        key = _point_key(current.code, plan)
+        return (self.config.point_edits > 0 and not start_empty and current.parses and self.checker is not None
+                and self.point_rounds.get(key, 0) < self.config.point_rounds
+                and bool(self.point_queue.get(key, True)))
+
+    def _point_round(self, current: _Scored, plan: RemaskPlan) -> _Scored | None:
+        """Test the next point edits inside ``plan``'s spans; the best candidate if it beats
+        ``current`` (more tests pass, or it parses where ``current`` does not), else None."""
+        key = _point_key(current.code, plan)
+        self.point_rounds[key] = self.point_rounds.get(key, 0) + 1
+        nfe = 0
+        if key not in self.point_queue:  # score every edit once (batched forward passes)
+            evidence = [e for s in plan.spans for e in s.evidence]
+
+            def suspicion(site: Span) -> float:
+                return max((e.score for e in evidence if e.span.start <= site.start and site.end <= e.span.end),
+                           default=0.0)
+
+            before = self.point_editor.nfe
+            self.point_queue[key] = self.point_editor.rank(current.code, key[1], None, suspicion)
+            nfe = self.point_editor.nfe - before
+            self.nfe += nfe
+        queue = self.point_queue[key]
+        edits, self.point_queue[key] = queue[: self.config.point_edits], queue[self.config.point_edits :]
+        if not edits:
+            return None
+        scored = self._score([e.code for e in edits])
+        best = max(scored, key=_Scored.rank)
+        improved = best.rank()[:3] > current.rank()[:3]
+        point_plan = replace(plan, steps=nfe, whole=False,
+                             reason="point edits: one token of the accused spans at a time, replaced by the "
+                                    "model's choice among names, operators or numbers of its kind")
+        self._record(point_plan, nfe, nfe, scored, best, improved)
+        return best if improved else None
 
     def _write_body_plan(self, reason: str, code: str | None = None) -> RemaskPlan:
         """Mask the whole editable region of ``code`` (default: the problem's) with
@@ -353,6 +413,11 @@ class _Loop:
                       passed=current.verdict.passed if current.verdict else None,
                       total=current.verdict.total if current.verdict else None, parses=current.parses)
         return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
+
+
+def _point_key(code: str, plan: RemaskPlan) -> tuple[str, tuple[Span, ...]]:
+    """What a point round was tried on: the code and the plan's spans."""
+    return code, tuple(s.span for s in plan.spans)
 
 
 def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:

@@ -69,7 +69,7 @@ def test_budget_is_enforced_and_the_result_says_why() -> None:
     buggy = "def f(a, b):\n    return a - b\n"
     oracle = OracleDenoiser("def f(a, b):\n    return (a + b) * (a - b) + a * b - 7 * a + 11\n" * 3)
     checker = ScriptChecker(["assert f(2, 3) == 5"])
-    cfg = config(budget=Budget(max_nfe=40, max_rounds=50, max_seconds=60))
+    cfg = config(budget=Budget(max_nfe=40, max_rounds=50, max_seconds=60), point_edits=0)  # a point edit fixes it
     result = repair(problem(buggy), oracle, checker, cfg)
     assert isinstance(result, GaveUp)
     assert result.nfe <= 40 and oracle.nfe <= 40

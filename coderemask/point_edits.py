@@ -1,0 +1,216 @@
+"""Point edits: remask one Python token of an accused span at a time, and let the model choose
+its replacement among tokens of the same kind.
+
+Single-point bugs (a wrong operator, name, constant) are the commonest repair. Sampling a whole
+statement asks a small model to rewrite what was right; a point edit asks it only which token
+of the right kind belongs at one site, the way monitor-guided decoding constrains a code model's
+vocabulary with static analysis (Agrawal et al. 2023):
+
+    name      another name the function uses (parameters, locals, globals it reads), or
+              True / False / None
+    operator  another operator of the same group (arithmetic, comparison, boolean, ...)
+    number    the integer +- 1, or 0 / 1
+    not       a unary ``not`` may be dropped
+
+Each alternative text ``t`` at site ``s`` is scored by the masked model with the site's tokens
+masked: ``log p(t | rest) - log p(original | rest)`` (sum over the site's tokens; one batched
+forward pass per ``batch_rows`` rows). The best-scoring edits become candidates; tests decide.
+
+This module knows Python tokens and a Denoiser; it does not know the loop, tests or files.
+"""
+
+from __future__ import annotations
+
+import io
+import keyword
+import tokenize
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import torch
+
+from .model.base import Denoiser
+from .types import Span
+
+OPERATOR_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("+", "-", "*", "/", "//", "%", "**"),
+    ("==", "!=", "<", "<=", ">", ">="),
+    ("+=", "-=", "*=", "/=", "//=", "%="),
+    ("&", "|", "^", "<<", ">>"),
+    ("and", "or"),
+    ("in", "not in"),
+    ("is", "is not"),
+)
+_GROUP_OF = {op: group for group in OPERATOR_GROUPS for op in group}
+CONSTANTS = ("True", "False", "None")
+
+
+@dataclass(frozen=True)
+class Site:
+    """One Python token that may be replaced: its characters in the code, text and kind."""
+
+    span: Span
+    text: str
+    kind: str  # "name", "operator", "number" or "not"
+
+
+@dataclass(frozen=True)
+class PointEdit:
+    """``code`` with ``site`` replaced by ``text``; ``score``: the model's log-odds for the change."""
+
+    code: str
+    site: Site
+    text: str
+    score: float
+
+
+def _tokens(code: str) -> list[tokenize.TokenInfo] | None:
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+
+
+def _line_starts(code: str) -> list[int]:
+    starts = [0]
+    for i, ch in enumerate(code):
+        if ch == "\n":
+            starts.append(i + 1)
+    return starts
+
+
+def edit_sites(code: str, spans: Sequence[Span]) -> list[Site]:
+    """The names, operators and integers of ``code`` inside ``spans`` (none if it won't tokenize)."""
+    toks = _tokens(code)
+    if toks is None:
+        return []
+    starts = _line_starts(code)
+    sites = []
+    for i, tok in enumerate(toks):
+        a = starts[tok.start[0] - 1] + tok.start[1]
+        b = starts[tok.end[0] - 1] + tok.end[1]
+        if not any(s.start <= a and b <= s.end for s in spans):
+            continue
+        text = tok.string
+        before, after = toks[i - 1].string if i else "", toks[i + 1].string if i + 1 < len(toks) else ""
+        if text == "not" and before != "is" and after != "in":  # unary not: the site runs to the operand
+            nxt = toks[i + 1]
+            sites.append(Site(Span(a, starts[nxt.start[0] - 1] + nxt.start[1]), code[a : starts[nxt.start[0] - 1]
+                                                                                          + nxt.start[1]], "not"))
+            continue
+        if text == "not":
+            continue  # "is not" / "not in": edited as one operator below
+        if (text, after) == ("is", "not") or (before, text) == ("not", "in"):
+            other = toks[i + 1] if text == "is" else toks[i - 1]
+            lo = min(a, starts[other.start[0] - 1] + other.start[1])
+            hi = max(b, starts[other.end[0] - 1] + other.end[1])
+            sites.append(Site(Span(lo, hi), f"{text} not" if text == "is" else "not in", "operator"))
+            continue
+        if tok.type == tokenize.NAME and text in _GROUP_OF:
+            kind = "operator"
+        elif tok.type == tokenize.NAME and (not keyword.iskeyword(text) or text in CONSTANTS):
+            kind = "name"
+        elif tok.type == tokenize.OP and text in _GROUP_OF:
+            kind = "operator"
+        elif tok.type == tokenize.NUMBER and text.isdigit():
+            kind = "number"
+        else:
+            continue
+        sites.append(Site(Span(a, b), text, kind))
+    return sites
+
+
+def names_used(code: str) -> list[str]:
+    """Identifiers ``code`` mentions (its own vocabulary of names), in first-seen order."""
+    toks = _tokens(code) or []
+    seen = dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME and not keyword.iskeyword(t.string))
+    return list(seen)
+
+
+def alternatives(site: Site, names: Sequence[str]) -> list[str]:
+    """Same-kind replacements for ``site`` (never its own text)."""
+    if site.kind == "not":
+        return [""]
+    if site.kind == "operator":
+        options: Sequence[str] = _GROUP_OF[site.text]
+    elif site.kind == "name":
+        options = [*names, *CONSTANTS]
+    else:
+        n = int(site.text)
+        options = [str(v) for v in dict.fromkeys((n - 1, n + 1, 0, 1)) if v >= 0]
+    return [o for o in dict.fromkeys(options) if o != site.text]
+
+
+class PointEditor:
+    """Scores point edits with a masked denoiser.
+
+    prefix_ids / suffix_ids: read-only context around the function (as the loop gives it).
+    batch_rows: rows per forward pass; max_rows: rows scored in all (the best sites first).
+    """
+
+    def __init__(self, model: Denoiser, prefix_ids: Sequence[int] = (), suffix_ids: Sequence[int] = (),
+                 *, batch_rows: int = 32, max_rows: int = 256) -> None:
+        self.model = model
+        self.prefix_ids, self.suffix_ids = tuple(prefix_ids), tuple(suffix_ids)
+        self.batch_rows, self.max_rows = batch_rows, max_rows
+        self.nfe = 0
+
+    def rank(self, code: str, spans: Sequence[Span], limit: int | None = None,
+             suspicion: Callable[[Span], float] | None = None) -> list[PointEdit]:
+        """Up to ``limit`` (None: all) edits of ``code``'s sites inside ``spans``: each site's best edit, then
+        each site's second best, and so on, so no site crowds out the rest; within a level, the
+        most suspicious sites (``suspicion(site span)``, e.g. the evidence's score) first, then the
+        model's score."""
+        names = names_used(code)
+        rows: list[tuple[Site, str]] = []
+        for site in edit_sites(code, spans):
+            rows += [(site, site.text)] + [(site, alt) for alt in alternatives(site, names)]
+        rows = rows[: self.max_rows]
+        if not rows:
+            return []
+        scores = self._score([(code[: s.span.start] + text + code[s.span.end :], s.span.start, len(text))
+                              for s, text in rows])
+        baseline = {s: sc for (s, text), sc in zip(rows, scores) if text == s.text}
+        edits = [PointEdit(code[: s.span.start] + text + code[s.span.end :], s, text, sc - baseline[s])
+                 for (s, text), sc in zip(rows, scores) if text != s.text and s in baseline]
+        return _spread(edits, limit, suspicion or (lambda span: 0.0))
+
+    def _score(self, texts: Sequence[tuple[str, int, int]]) -> list[float]:
+        """Sum of log p of each text's tokens over [start, start + length), those tokens masked."""
+        model = self.model
+        rows, targets = [], []
+        for text, start, length in texts:
+            enc = model.encode(text)
+            ids = list(self.prefix_ids) + list(enc.ids) + list(self.suffix_ids)
+            at = [len(self.prefix_ids) + i for i, (a, b) in enumerate(enc.offsets)
+                  if a < start + max(length, 1) and b > start]
+            targets.append([(p, ids[p]) for p in at])
+            for p in at:
+                ids[p] = model.mask_token_id
+            rows.append(ids)
+        scores: list[float] = []
+        for k in range(0, len(rows), self.batch_rows):
+            chunk = rows[k : k + self.batch_rows]
+            width = max(len(r) for r in chunk)
+            ids = torch.full((len(chunk), width), model.pad_token_id, dtype=torch.long)
+            attention = torch.zeros((len(chunk), width), dtype=torch.long)
+            for i, r in enumerate(chunk):
+                ids[i, : len(r)] = torch.tensor(r)
+                attention[i, : len(r)] = 1
+            with torch.no_grad():
+                logp = model.logits(ids.to(model.device), attention.to(model.device)).float().log_softmax(-1).cpu()
+            self.nfe += 1
+            for i, tgt in enumerate(targets[k : k + self.batch_rows]):
+                scores.append(float(sum(logp[i, p, t] for p, t in tgt)) if tgt else float("-inf"))
+        return scores
+
+
+def _spread(edits: Sequence[PointEdit], limit: int | None, suspicion: Callable[[Span], float]) -> list[PointEdit]:
+    """Edits by level (a site's best is level 0, its second best level 1, ...), then by the site's
+    suspicion, then by score."""
+    level: dict[Site, int] = {}
+    ranked = []
+    for e in sorted(edits, key=lambda e: -e.score):
+        level[e.site] = level.get(e.site, -1) + 1
+        ranked.append((level[e.site], -suspicion(e.site.span), -e.score, e))
+    return [r[-1] for r in sorted(ranked, key=lambda r: r[:3])][:limit]

@@ -1,0 +1,81 @@
+"""Point edits: sites and same-kind alternatives (data-driven), scoring with an oracle denoiser,
+and point rounds inside the repair loop (the sandbox and the parser are real)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes import OracleDenoiser
+
+from coderemask.checkers import ScriptChecker
+from coderemask.point_edits import PointEditor, alternatives, edit_sites
+from coderemask.repair import Problem, RepairConfig, repair
+from coderemask.results import Budget, Solved
+from coderemask.sampler import SamplerConfig
+from coderemask.types import Span
+
+CODE = "def f(a, b):\n    if not a < b and a not in b and a is not b:\n        return a - 3\n"
+BODY = Span(CODE.index("\n") + 1, len(CODE))
+
+SITES = [  # (text of the site, kind, alternatives that must be offered, that must not)
+    ("not ", "not", [""], []),
+    ("<", "operator", ["<=", ">", "==", "!="], ["+", "and"]),
+    ("and", "operator", ["or"], ["&"]),
+    ("not in", "operator", ["in"], ["not not in"]),
+    ("is not", "operator", ["is"], []),
+    ("-", "operator", ["+", "*", "//"], ["<"]),
+    ("3", "number", ["2", "4", "0", "1"], ["3"]),
+    ("a", "name", ["b", "True", "None"], ["a", "return"]),
+]
+
+
+@pytest.mark.parametrize("text,kind,wanted,unwanted", SITES)
+def test_sites_offer_only_same_kind_alternatives(text: str, kind: str, wanted: list[str], unwanted: list[str]) -> None:
+    sites = [s for s in edit_sites(CODE, [BODY]) if s.text == text]
+    assert sites, f"no site {text!r}"
+    site = sites[0]
+    assert site.kind == kind and CODE[site.span.start : site.span.end] == text
+    offered = alternatives(site, ["a", "b"])
+    assert set(wanted) <= set(offered) and not set(unwanted) & set(offered)
+
+
+def test_sites_stay_inside_the_spans_and_skip_keywords_and_broken_code() -> None:
+    line = Span(CODE.index("return"), len(CODE) - 1)
+    assert [s.text for s in edit_sites(CODE, [line])] == ["a", "-", "3"]  # not "return"
+    assert edit_sites("def f(:\n    return (\n", [Span(0, 20)]) == []
+
+
+def test_the_model_ranks_the_edit_it_believes_in_first() -> None:
+    solution = "def f(a, b):\n    return a + b\n"
+    buggy = "def f(a, b):\n    return a * b\n"
+    editor = PointEditor(OracleDenoiser(solution), batch_rows=4)
+    edits = editor.rank(buggy, [Span(buggy.index("return"), len(buggy) - 1)], limit=3)
+    assert edits[0].code == solution and edits[0].score > 0
+    # sites a, *, b: 5 + 6 + 5 alternatives and 3 originals = 19 rows, in batches of 4
+    assert len(edits) == 3 and editor.nfe == 5
+
+
+def test_a_point_round_fixes_a_single_token_bug_with_one_forward_pass_budget() -> None:
+    solution = "def f(a, b):\n    return a + b\n"
+    buggy = "def f(a, b):\n    return a * b\n"
+    problem = Problem(code=buggy, region=Span(13, len(buggy)), name="f")
+    checker = ScriptChecker(["assert f(2, 3) == 5", "assert f(0, 0) == 0"])
+    config = RepairConfig(sampler=SamplerConfig(temperature=0.0), candidates=2,
+                          budget=Budget(max_nfe=64, max_rounds=4, max_seconds=60))
+    result = repair(problem, OracleDenoiser(solution), checker, config)
+    assert isinstance(result, Solved) and result.code == solution
+    assert len(result.rounds) == 1 and result.rounds[0].plan.reason.startswith("point edits")
+    assert result.nfe == 1  # the scoring pass; the sandbox judged the edits
+    off = repair(problem, OracleDenoiser(solution), checker, RepairConfig(
+        sampler=SamplerConfig(temperature=0.0), candidates=2, point_edits=0, budget=config.budget))
+    assert all(not r.plan.reason.startswith("point edits") for r in off.rounds)
+
+
+def test_without_tests_no_point_round_runs() -> None:
+    """An edit that merely parses proves nothing, so point rounds need a checker."""
+    solution = "def f(a, b):\n    return a + b\n"
+    broken = "def f(a, b):\n    return a +* b\n"
+    result = repair(Problem(code=broken, region=Span(13, len(broken)), name="f"), OracleDenoiser(solution), None,
+                    RepairConfig(sampler=SamplerConfig(temperature=0.0), candidates=2))
+    assert isinstance(result, Solved) and result.code == solution
+    assert not any(r.plan.reason.startswith("point edits") for r in result.rounds)
