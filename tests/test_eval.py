@@ -20,6 +20,7 @@ from coderemask.evaluation.humaneval_tasks import eval_task, judge
 from coderemask.evaluation.passk import mean_pass_at_k, pass_at_k
 from coderemask.evaluation.report import markdown, scaling_csv, summarize
 from coderemask.evaluation.runner import EvalError, EvalPlan, Job, SampleLog, SampleRunner, plan_jobs
+from coderemask.evaluation.backends import worker_device
 from coderemask.evaluation.datasets import parse_tasks
 from coderemask.evaluation.settings import ABLATION, SETTINGS, setting_config
 from coderemask.policy import Policy, policy_config
@@ -86,6 +87,14 @@ def test_the_whole_policy_resamples_the_region_whenever_anything_is_accused() ->
     assert whole is not None and whole.whole and [s.span for s in whole.spans] == [region]
     assert spans is not None and not spans.whole
     assert Policy(policy_config("whole"), snap=snap, count_tokens=len).plan(code, region, []) is None
+
+
+@pytest.mark.parametrize("requested,index,gpus,device", [
+    (None, 3, 2, "cuda:1"), ("cuda", 0, 4, "cuda:0"), ("cuda:2", 1, 4, "cuda:2"), ("cpu", 1, 4, "cpu"),
+    (None, 1, 0, None), ("cuda", 1, 1, "cuda"),
+])
+def test_local_workers_spread_over_the_gpus(requested, index, gpus, device) -> None:
+    assert worker_device(requested, index, gpus) == device
 
 
 def test_first_plan_must_be_known() -> None:

@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 MODEL = os.environ.get("CODEREMASK_TEST_MODEL", "embedded")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -42,8 +43,24 @@ def test_a_syntax_error_is_repaired(tmp_path: Path) -> None:
     assert f.read_text() == before  # no --write: the file is untouched
 
 
+def test_a_planted_single_token_bug_is_fixed_and_its_tests_pass(tmp_path: Path) -> None:
+    example = REPO / "examples" / "quickfix"
+    for name in ("stats.py", "test_stats.py", "pyproject.toml"):
+        (tmp_path / name).write_text((example / name).read_text())
+    before = (tmp_path / "stats.py").read_text()
+    out = _cli("fix", "stats.py::clamp", "--write", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "-        return low\n+        return high" in out.stdout  # the diff: one token changed
+    after = (tmp_path / "stats.py").read_text()
+    assert after == before.replace("return low\n    return value", "return high\n    return value")
+    assert (tmp_path / "stats.py.orig").read_text() == before
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0 and "4 passed" in tests.stdout, tests.stdout
+
+
 def test_budget_is_respected(tmp_path: Path) -> None:
-    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
+    f = _project(tmp_path, "def add(a, b):\n    return a\n",  # no single-token edit fixes it
                  "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
     out = _cli("fix", f"{f}::add", "--json", "--max-nfe", "12", "--max-rounds", "50", cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr

@@ -4,7 +4,7 @@ Every backend takes the plan and the jobs and yields finished sample lines as th
 any order). The model loads once per worker (process or Ray actor), never once per sample.
 
     local   workers=1: this process; workers=N: N spawned processes, torch threads split
-            between them
+            between them, and on a machine with several GPUs worker i takes GPU i mod count
     ray     ``ray.init(address)``; N actors, each with ``gpus_per_worker`` GPUs (0 on CPU);
             address "local" starts a private instance on 127.0.0.1
 
@@ -33,10 +33,18 @@ class BackendOptions:
     gpus_per_worker: float = 0.0
 
 
-def _load(plan: EvalPlan) -> Any:
+def _load(plan: EvalPlan, device: str | None = None) -> Any:
     from ..model import load_model
 
-    return load_model(plan.model, device=plan.device, dtype=plan.dtype)
+    return load_model(plan.model, device=device or plan.device, dtype=plan.dtype)
+
+
+def worker_device(requested: str | None, index: int, gpus: int) -> str | None:
+    """The device of local worker ``index``: GPU ``index mod gpus`` when the plan asks for CUDA
+    (or leaves the device open) and there are several GPUs; otherwise what was requested."""
+    if gpus > 1 and requested in (None, "cuda"):
+        return f"cuda:{index % gpus}"
+    return requested
 
 
 # ------------------------------------------------------------------------------- local
@@ -45,12 +53,16 @@ def _load(plan: EvalPlan) -> Any:
 _WORKER: SampleRunner | None = None
 
 
-def _init_local_worker(plan: EvalPlan, threads: int) -> None:
+def _init_local_worker(plan: EvalPlan, threads: int, counter: Any) -> None:
     import torch
 
     global _WORKER
     torch.set_num_threads(threads)
-    _WORKER = SampleRunner(plan, _load(plan))
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    _WORKER = SampleRunner(plan, _load(plan, worker_device(plan.device, index, gpus)))
 
 
 def _run_in_worker(job: Job) -> dict[str, Any]:
@@ -70,8 +82,9 @@ def run_local(plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions,
         return
     workers = min(options.workers, len(jobs))
     threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_local_worker, initargs=(plan, threads))
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_local_worker,
+                               initargs=(plan, threads, context.Value("i", 0)))
     try:
         pending = {pool.submit(_run_in_worker, job) for job in jobs}
         while pending:
