@@ -262,6 +262,18 @@ def _limit_heap_fragmentation() -> None:
         pass  # not glibc: nothing to tune
 
 
+def _release_free_heap() -> None:
+    """Hand freed heap pages back to the OS (glibc ``malloc_trim``). In fp32 the activations
+    outgrow the fixed mmap threshold and the heap still fragments: a 110-minute fp32 run here grew
+    to 22 GB and was killed for memory at step 648; trimming every few steps keeps RSS flat."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim
+
+
 def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] = print,
           progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
@@ -351,6 +363,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         opt.step()
         step += 1
         tokens_seen += x.numel()
+        if step % 10 == 0:
+            _release_free_heap()
         loss_value = float(loss.detach())
         ema_loss = loss_value if ema_loss is None else 0.98 * ema_loss + 0.02 * loss_value
         if bar is not None:
