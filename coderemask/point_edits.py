@@ -11,6 +11,7 @@ vocabulary with static analysis (Agrawal et al. 2023):
     operator  another operator of the same group (arithmetic, comparison, boolean, ...)
     number    the integer +- 1, or 0 / 1
     not       a unary ``not`` may be dropped
+    arguments the positional arguments of a call, two of them swapped
 
 Each alternative text ``t`` at site ``s`` is scored by the masked model with the site's tokens
 masked: ``log p(t | rest) - log p(original | rest)`` (sum over the site's tokens; one batched
@@ -51,7 +52,7 @@ class Site:
 
     span: Span
     text: str
-    kind: str  # "name", "operator", "number" or "not"
+    kind: str  # "name", "operator", "number", "not" or "arguments"
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,64 @@ def edit_sites(code: str, spans: Sequence[Span]) -> list[Site]:
         else:
             continue
         sites.append(Site(Span(a, b), text, kind))
+    return sites + _argument_sites(code, toks, starts, spans)
+
+
+def _argument_sites(code: str, toks: list[tokenize.TokenInfo], starts: list[int],
+                    spans: Sequence[Span]) -> list[Site]:
+    """Calls inside ``spans`` with two or more plain positional arguments: the arguments' text."""
+    def at(point: tuple[int, int]) -> int:
+        return starts[point[0] - 1] + point[1]
+
+    sites, stack = [], []  # stack: (index of "(", is a call)
+    for i, tok in enumerate(toks):
+        if tok.string in "([{" and tok.type == tokenize.OP:
+            prev = toks[i - 1] if i else None
+            is_call = tok.string == "(" and prev is not None and (
+                prev.type == tokenize.NAME and not keyword.iskeyword(prev.string) or prev.string in ")]")
+            stack.append((i, is_call))
+        elif tok.string in ")]}" and tok.type == tokenize.OP and stack:
+            open_i, is_call = stack.pop()
+            inner = toks[open_i + 1 : i]
+            if not is_call or not inner:
+                continue
+            depth, plain = 0, True
+            commas = 0
+            for t in inner:
+                depth += t.string in "([{"
+                depth -= t.string in ")]}"
+                if depth == 0 and t.string in ("=", "*", "**", "for", ":="):
+                    plain = False
+                commas += depth == 0 and t.string == ","
+            span = Span(at(inner[0].start), at(inner[-1].end))
+            if plain and commas and any(sp.start <= span.start and span.end <= sp.end for sp in spans):
+                sites.append(Site(span, code[span.start : span.end], "arguments"))
     return sites
+
+
+def _split_arguments(text: str) -> list[str]:
+    """Top-level comma-separated parts of an argument list's text, stripped."""
+    parts, depth, current = [], 0, []
+    for tok in _tokens(text) or []:
+        if tok.type in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT):
+            continue
+        depth += tok.string in "([{" and tok.type == tokenize.OP
+        depth -= tok.string in ")]}" and tok.type == tokenize.OP
+        if depth == 0 and tok.string == ",":
+            parts.append(current)
+            current = []
+        else:
+            current.append(tok)
+    parts.append(current)
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def span_text(part: list[tokenize.TokenInfo]) -> str:
+        return text[starts[part[0].start[0] - 1] + part[0].start[1] : starts[part[-1].end[0] - 1] + part[-1].end[1]]
+
+    return [span_text(p) for p in parts if p]
 
 
 def names_used(code: str) -> list[str]:
@@ -131,6 +189,15 @@ def alternatives(site: Site, names: Sequence[str]) -> list[str]:
     """Same-kind replacements for ``site`` (never its own text)."""
     if site.kind == "not":
         return [""]
+    if site.kind == "arguments":
+        args = _split_arguments(site.text)
+        swaps = {(i, i + 1) for i in range(len(args) - 1)} | {(0, len(args) - 1)}
+        out = []
+        for i, j in sorted(swaps):
+            swapped = list(args)
+            swapped[i], swapped[j] = swapped[j], swapped[i]
+            out.append(", ".join(swapped))
+        return [o for o in dict.fromkeys(out) if o != site.text]
     if site.kind == "operator":
         options: Sequence[str] = _GROUP_OF[site.text]
     elif site.kind == "name":

@@ -79,3 +79,19 @@ def test_without_tests_no_point_round_runs() -> None:
                     RepairConfig(sampler=SamplerConfig(temperature=0.0), candidates=2))
     assert isinstance(result, Solved) and result.code == solution
     assert not any(r.plan.reason.startswith("point edits") for r in result.rounds)
+
+
+@pytest.mark.parametrize("line,site,swapped", [
+    ("x = range(n - 1, 2)", "n - 1, 2", ["2, n - 1"]),
+    ("z = ''.join(list(map(ns, str)))", "ns, str", ["str, ns"]),
+    ("w = f(a, (b, c), d)", "a, (b, c), d", ["(b, c), a, d", "a, d, (b, c)", "d, (b, c), a"]),
+    ("v = g(a, b=1)", None, []),
+    ("u = g(*args, b)", None, []),
+    ("t = [a, b]", None, []),
+])
+def test_call_arguments_may_be_swapped(line: str, site: str | None, swapped: list[str]) -> None:
+    code = f"def f(a, b):\n    {line}\n"
+    sites = [s for s in edit_sites(code, [Span(13, len(code))]) if s.kind == "arguments"]
+    assert [s.text for s in sites] == ([site] if site else [])
+    if site:
+        assert sorted(alternatives(sites[0], [])) == sorted(swapped)

@@ -75,7 +75,9 @@ def markdown(summary: Mapping[str, Any]) -> str:
             f"at most {plan['max_rounds']} rounds, seed {plan['seed']}")
     cols = ["setting", "max NFE", "tasks", *[f"pass@{k}" for k in ks], "solved (loop)", "mean NFE", "median NFE",
             "mean s", "median s", "errors"]
-    out = [head, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    legend = ("pass@k: the hidden tests decide; solved (loop): the loop's own verdict within the budget (its "
+              "public tests pass, or without tests: it parses and settles)")
+    out = [head, "", legend, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in summary["rows"]:
         cells = [r["setting"], r["max_nfe"], r["tasks"], *[f"{r[f'pass@{k}']:.3f}" for k in ks],
                  f"{r['solved']:.3f}", f"{r['nfe_mean']:.1f}", f"{r['nfe_median']:.0f}", f"{r['seconds_mean']:.1f}",
