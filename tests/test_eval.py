@@ -71,7 +71,8 @@ def test_each_ablation_setting_changes_the_base_config_as_documented() -> None:
     assert ABLATION == ("standard", "remask", "scaling", "combined")
     assert (standard.budget.max_rounds, standard.sampler.remask, standard.first_plan) == (1, "none", "whole")
     assert (remask.sampler.remask, remask.policy, remask.first_plan) == ("conf", "confidence", "whole")
-    assert (scaling.policy, scaling.sampler.remask) == ("whole", "none")
+    assert (scaling.policy, scaling.sampler.remask, scaling.point_edits) == ("whole", "none", 0)
+    assert combined.point_edits == base.point_edits > 0  # local edits chosen by evidence: combined only
     assert combined == setting_config("combined", base, 64) and combined.policy == base.policy
     assert {c.budget.max_nfe for c in (standard, remask, scaling, combined)} == {64}
     assert [SETTINGS[n].uses_tests for n in ABLATION] == [False, False, True, True]
@@ -182,6 +183,23 @@ def test_plan_checks_k_against_n_and_names_settings() -> None:
     tasks = parse_tasks([json.dumps(ADD), json.dumps(NEG)], "mini")
     jobs = plan_jobs(_plan(n=2, budgets=(16, 32), limit=1), tasks)
     assert len(jobs) == 4 * 2 * 1 * 2 and {j.task_id for j in jobs} == {"T/add"}
+
+
+def test_a_subset_is_seeded_spread_over_the_set_and_kept_in_order() -> None:
+    records = [dict(ADD, task_id=f"T/{i}") for i in range(50)]
+    tasks = parse_tasks([json.dumps(r) for r in records], "many")
+
+    def chosen(**kw) -> list[str]:
+        return [j.task_id for j in plan_jobs(_plan(settings=("combined",), **kw), tasks)]
+
+    picked = chosen(subset=10)
+    assert len(picked) == 10 and picked == sorted(picked, key=lambda t: int(t[2:]))
+    assert picked == chosen(subset=10) and picked != chosen(subset=10, seed=1)
+    assert int(picked[-1][2:]) >= 10  # not simply the first ten
+    assert set(chosen(subset=3, limit=5)) <= {f"T/{i}" for i in range(5)}
+    assert len(chosen(subset=99)) == 50
+    with pytest.raises(ConfigError, match="subset=0"):
+        _plan(subset=0)
 
 
 def test_the_log_resumes_skips_a_torn_line_and_refuses_another_plan(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -62,6 +63,8 @@ class EvalPlan:
     seed: int = 0
     slots: int = 48
     limit: int | None = None
+    subset: int | None = None
+    """A seeded random subset of this many tasks (after ``limit``), kept in set order."""
     model: str = "embedded"
     device: str | None = None
     dtype: str | None = None
@@ -82,8 +85,9 @@ class EvalPlan:
         for k in self.ks:
             if not 1 <= k <= self.n:
                 raise ConfigError(f"pass@{k}: k must be in [1, n={self.n}]; draw more samples per task (--n)")
-        if self.limit is not None and self.limit < 1:
-            raise ConfigError(f"EvalPlan.limit={self.limit!r}: must be >= 1")
+        for name in ("limit", "subset"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ConfigError(f"EvalPlan.{name}={getattr(self, name)!r}: must be >= 1")
 
     def base_config(self) -> RepairConfig:
         return RepairConfig(candidates=self.candidates, seed=self.seed, complete_slots=self.slots,
@@ -98,7 +102,7 @@ class EvalPlan:
     def identity(self) -> dict[str, Any]:
         """The fields a resumed run must share with the log (settings, budgets and ks may grow)."""
         d = self.to_dict()
-        for name in ("settings", "budgets", "ks", "limit", "device", "judge_timeout", "set_name"):
+        for name in ("settings", "budgets", "ks", "limit", "subset", "device", "judge_timeout", "set_name"):
             d.pop(name)
         return d
 
@@ -128,6 +132,9 @@ def sample_key(line: Mapping[str, Any]) -> tuple[str, int, str, int]:
 def plan_jobs(plan: EvalPlan, tasks: Iterable[Task]) -> list[Job]:
     """Every sample of the plan: setting x budget x task x sample, in that nesting order."""
     chosen = list(tasks)[: plan.limit] if plan.limit else list(tasks)
+    if plan.subset and plan.subset < len(chosen):
+        keep = sorted(random.Random(plan.seed).sample(range(len(chosen)), plan.subset))
+        chosen = [chosen[i] for i in keep]
     return [Job(setting, budget, s, dict(t.record))
             for setting in plan.settings for budget in plan.budgets for t in chosen for s in range(plan.n)]
 

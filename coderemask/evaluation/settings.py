@@ -7,7 +7,8 @@ All four run with the same model, the same candidates per round and the same max
     remask     remasking only: ReMDM-conf inside the sampler, then rounds that remask the model's
                own low-confidence tokens; no program evidence (no tests, no parse witness)
     scaling    inference-time scaling only: round after round, each resamples the whole region;
-               the public tests pick the best candidate and say when to stop
+               the public tests pick the best candidate and say when to stop (no point rounds:
+               those are local edits chosen by evidence, which this setting does not have)
     combined   the default agent: the combined policy remasks the spans that the witnesses
                (syntax, tests, confidence) accuse, and grants steps in proportion
 
@@ -53,7 +54,8 @@ def _remask_only(base: RepairConfig) -> RepairConfig:
 
 
 def _scaling_only(base: RepairConfig) -> RepairConfig:
-    return replace(base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="whole", first_plan="whole")
+    return replace(base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="whole", first_plan="whole",
+                   point_edits=0)
 
 
 def _combined(base: RepairConfig) -> RepairConfig:

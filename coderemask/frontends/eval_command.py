@@ -56,6 +56,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--slots", type=int, default=48, help="masked slots for a body (an infill gap gets half; default 48)")
     p.add_argument("--seed", type=int, default=0, help="sample i uses seed + i (default 0)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the set's first N tasks")
+    p.add_argument("--subset", type=int, default=None, metavar="N",
+                   help="N tasks drawn at random (by --seed) from the set, kept in set order")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="run folder: samples.jsonl, run.json, summary.json/.md (default runs/eval/SET-MODE); "
                         "an existing run there resumes")
@@ -71,7 +73,7 @@ def _plan(args: argparse.Namespace):
     from ..evaluation.runner import EvalPlan
     from ..evaluation.settings import ABLATION, get_setting
 
-    for name in ("n", "max_nfe", "max_rounds", "timeout", "candidates", "slots", "limit", "workers"):
+    for name in ("n", "max_nfe", "max_rounds", "timeout", "candidates", "slots", "limit", "subset", "workers"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     if args.gpus_per_worker < 0:
         raise UsageError(f"--gpus-per-worker={args.gpus_per_worker}: must be >= 0")
@@ -95,7 +97,7 @@ def _plan(args: argparse.Namespace):
     plan = EvalPlan(set_name=str(args.set), set_path=str(path.resolve()), mode=args.mode, feedback=args.feedback,
                     settings=settings, budgets=budgets, n=args.n, ks=ks, candidates=args.candidates,
                     max_rounds=args.max_rounds, seconds_per_sample=args.timeout, seed=args.seed, slots=args.slots,
-                    limit=args.limit, model=args.model, device=args.device, dtype=args.dtype)
+                    limit=args.limit, subset=args.subset, model=args.model, device=args.device, dtype=args.dtype)
     return plan, tasks
 
 
