@@ -14,13 +14,13 @@ models, the sampler or the policy.
 
 from __future__ import annotations
 
-import doctest
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .docstring_tests import doctest_tests, example_tests  # noqa: F401  (re-exported)
 from .repair import Verdict
 from .signals.localize import fault_evidence
 from .signals.sandbox import Candidate, CandidateResult, run_batch
@@ -28,34 +28,6 @@ from .signals.tests import Frame, TestOutcome, TestRun, run_tests
 from .types import Evidence, Span
 
 # ------------------------------------------------------------------------- script tests
-
-
-def doctest_tests(docstring: str | None) -> list[str]:
-    """Test snippets, one per ``>>>`` example of a docstring (output compared like doctest)."""
-    if not docstring:
-        return []
-    try:
-        examples = doctest.DocTestParser().get_examples(docstring)
-    except ValueError:
-        return []
-    tests = []
-    for ex in examples:
-        tests.append(
-            "import doctest as _doctest\n"
-            f"_src, _want = {ex.source!r}, {ex.want!r}\n"
-            "try:\n"
-            "    _code = compile(_src, '<example>', 'eval')\n"
-            "except SyntaxError:\n"
-            "    exec(compile(_src, '<example>', 'exec'))\n"
-            "    _got = ''\n"
-            "else:\n"
-            "    _val = eval(_code)\n"
-            "    _got = '' if _val is None else repr(_val) + '\\n'\n"
-            "_flags = _doctest.ELLIPSIS | _doctest.NORMALIZE_WHITESPACE\n"
-            "assert _doctest.OutputChecker().check_output(_want, _got, _flags), "
-            "f'{_src.strip()}: expected {_want.strip()!r}, got {_got.strip()!r}'\n"
-        )
-    return tests
 
 
 @dataclass

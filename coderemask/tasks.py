@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
-from .checkers import PytestChecker, ScriptChecker, doctest_tests
+from .checkers import PytestChecker, ScriptChecker, example_tests
 from .signals.tests import run_tests
 from .repair import Checker, Problem
 from .source import Target, TargetSpec, load_target
@@ -112,7 +112,7 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
                                 test_timeout=test_timeout)
     else:
-        examples = doctest_tests(target.docstring)
+        examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,
                                 project_dir=str(root)) if examples else None
         described = f"{len(examples)} docstring example(s)" if examples else "no tests (parse + confidence)"

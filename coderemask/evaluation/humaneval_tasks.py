@@ -1,7 +1,8 @@
 """HumanEval-format records as repair/complete tasks, judged by the record's hidden ``check``.
 
 ``record_task`` turns a record into a Problem (the entry-point function of ``prompt + body``)
-and a Checker fed only with *public* evidence by default: the docstring's examples. With
+and a Checker fed only with *public* evidence by default: the docstring's examples (doctest or
+informal, ``docstring_tests.py``). With
 ``feedback="full"`` the loop also runs the record's tests (the HumanEvalFix setting, where
 results are "plausible" fixes). ``infill_task`` does the same for a HumanEval-Infilling record
 (the editable region is the gap between ``prompt`` and ``suffix``); ``eval_task`` picks one by
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import re
 from typing import Literal, Sequence
 
-from ..checkers import ScriptChecker, doctest_tests
+from ..checkers import ScriptChecker, example_tests
 from ..errors import ConfigError
 from ..repair import Checker, Problem
 from ..signals.execution import passes
@@ -88,7 +89,7 @@ def record_task(record: dict, *, body: str, feedback: Feedback = "public") -> Re
     target = find_function(module, record["entry_point"])
     problem, span = problem_from_target(target, module)
     hidden = f"{record['test']}\n\ncheck({record['entry_point']})\n"
-    tests: list[str] = doctest_tests(target.docstring)
+    tests: list[str] = example_tests(target.docstring, record["entry_point"])
     if feedback == "full":
         tests += split_check(record["test"], record["entry_point"])
     checker = ScriptChecker(tests, prefix=problem.prefix, suffix=problem.suffix) if tests else None
@@ -100,7 +101,7 @@ def infill_task(record: dict, *, placeholder: str = "pass") -> RecordTask:
 
     The function runs from the entry point's ``def`` line in ``prompt`` to the end of ``suffix``;
     the gap holds ``placeholder`` (indented like the suffix's first line) until the model writes it.
-    Public tests: the examples in ``prompt``.
+    Public tests: the examples (doctest or informal) in ``prompt``.
     """
     prompt, suffix, entry = record["prompt"], record.get("suffix", ""), record["entry_point"]
     found = re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(", prompt, re.MULTILINE)
@@ -112,7 +113,7 @@ def infill_task(record: dict, *, placeholder: str = "pass") -> RecordTask:
     code = prompt[start:] + gap + suffix
     region = Span(len(prompt) - start, len(prompt) - start + len(gap) - 1)  # the line break stays
     problem = Problem(code=code, region=region, prefix=prompt[:start], suffix="", name=entry)
-    tests = doctest_tests(prompt)
+    tests = example_tests(prompt, entry)
     checker = ScriptChecker(tests, prefix=problem.prefix) if tests else None
     hidden = f"{record['test']}\n\ncheck({entry})\n"
     return RecordTask(record["task_id"], problem, checker, prompt[:start], "", hidden)
