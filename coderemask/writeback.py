@@ -75,9 +75,25 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str, backup_
     if hashlib.sha256(data).hexdigest() != expected_digest:
         raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
     backup = path.with_name(path.name + backup_suffix)
+    earlier = backup.read_bytes() if backup.is_file() else None
     try:
-        backup.write_bytes(data)
-    except OSError as exc:
-        raise CoderemaskError(f"{path}: cannot write the backup {backup}: {exc.strerror or exc}") from None
-    replace_file(path, new_text, check=lambda: _unchanged(path, expected_digest))
+        try:
+            backup.write_bytes(data)
+        except OSError as exc:
+            raise CoderemaskError(f"{path}: cannot write the backup {backup}: {exc.strerror or exc}") from None
+        replace_file(path, new_text, check=lambda: _unchanged(path, expected_digest))
+    except BaseException:  # not written (stale, unwritable, Ctrl-C): leave the backup as it was
+        _restore(backup, earlier)
+        raise
     return backup
+
+
+def _restore(path: Path, earlier: bytes | None) -> None:
+    """Put ``path`` back as it was: ``earlier`` bytes, or absent when None."""
+    try:
+        if earlier is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(earlier)
+    except OSError:
+        pass

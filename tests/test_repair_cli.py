@@ -95,8 +95,9 @@ def test_bad_inputs_exit_2(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
+    # no single-token edit fixes this one, so the loop is still running when the signal lands
     f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
-                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5 * 7 + 1\n")
     before = f.read_bytes()
     proc = subprocess.Popen([sys.executable, "-m", "coderemask.frontends.cli", "fix", f"{f}::add", "--write",
                              "--max-rounds", "200", "--max-nfe", "100000", "--model", MODEL],

@@ -35,3 +35,25 @@ def test_a_file_changed_since_read_is_refused_and_untouched(tmp_path: Path) -> N
         write_atomically(f, "a = 2\n", expected_digest=read_digest)
     assert f.read_text() == "a = 1  # edited meanwhile\n"
     assert not (tmp_path / "m.py.orig").exists()
+
+
+@pytest.mark.parametrize("earlier_backup", [None, b"a = 0\n"])
+def test_an_interrupted_write_leaves_the_file_and_the_backup_as_they_were(tmp_path: Path, monkeypatch,
+                                                                         earlier_backup: bytes | None) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("a = 1\n")
+    if earlier_backup is not None:
+        (tmp_path / "m.py.orig").write_bytes(earlier_backup)
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt  # Ctrl-C just before the rename
+
+    monkeypatch.setattr("coderemask.writeback.os.replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(f, "a = 2\n", expected_digest=digest("a = 1\n"))
+    assert f.read_text() == "a = 1\n"
+    names = sorted(p.name for p in tmp_path.iterdir())
+    if earlier_backup is None:
+        assert names == ["m.py"]
+    else:
+        assert names == ["m.py", "m.py.orig"] and (tmp_path / "m.py.orig").read_bytes() == earlier_backup
