@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .docstring_tests import doctest_tests, example_tests  # noqa: F401  (re-exported)
 from .repair import Verdict
 from .signals.localize import fault_evidence
 from .signals.sandbox import Candidate, CandidateResult, run_batch

@@ -85,26 +85,23 @@ def _call_prefix(line: str, name: str) -> str | None:
 
 def _literal_arguments(call: ast.Call) -> bool:
     """Whether every argument of ``call`` is a literal (``is_happy(a)`` is prose, not an example)."""
+    return (all(k.arg is not None for k in call.keywords) and not any(isinstance(a, ast.Starred) for a in call.args)
+            and all(_is_literal(arg) for arg in [*call.args, *(k.value for k in call.keywords)]))
+
+
+def _is_literal(node_or_text: ast.expr | str) -> bool:
     try:
-        for arg in [*call.args, *(k.value for k in call.keywords)]:
-            ast.literal_eval(arg)
+        ast.literal_eval(node_or_text)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return False
-    return all(k.arg is not None for k in call.keywords) and not any(isinstance(a, ast.Starred) for a in call.args)
+    return True
 
 
 def _expected_literal(text: str) -> str | None:
     """The literal ``text`` states (its last ``= value`` when it is a worked sum), or None."""
     text = text.split(" #", 1)[0].strip().rstrip(".,;").strip()
-    for candidate in (text, text.rsplit("=", 1)[-1].strip() if "=" in text else None):
-        if not candidate:
-            continue
-        try:
-            ast.literal_eval(candidate)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-        return candidate
-    return None
+    candidates = (text, text.rsplit("=", 1)[-1].strip() if "=" in text else "")
+    return next((c for c in candidates if c and _is_literal(c)), None)
 
 
 def informal_examples(docstring: str | None, name: str) -> list[tuple[str, str]]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
 
-from .checkers import PytestChecker, ScriptChecker, example_tests
+from .checkers import PytestChecker, ScriptChecker
+from .docstring_tests import example_tests
 from .signals.tests import run_tests
 from .repair import Checker, Problem
 from .source import Target, TargetSpec, load_target

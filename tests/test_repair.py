@@ -8,7 +8,8 @@ import pytest
 
 from fakes import OracleDenoiser
 
-from coderemask.checkers import ScriptChecker, doctest_tests
+from coderemask.checkers import ScriptChecker
+from coderemask.docstring_tests import doctest_tests
 from coderemask.errors import ConfigError
 from coderemask.repair import Problem, RepairConfig, Verdict, complete, repair, with_budget
 from coderemask.results import Budget, GaveUp, Solved, to_dict, to_json

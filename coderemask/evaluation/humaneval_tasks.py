@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import re
 from typing import Literal, Sequence
 
-from ..checkers import ScriptChecker, example_tests
+from ..checkers import ScriptChecker
+from ..docstring_tests import example_tests
 from ..errors import ConfigError
 from ..repair import Checker, Problem
 from ..signals.execution import passes
