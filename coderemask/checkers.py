@@ -15,15 +15,20 @@ models, the sampler or the policy.
 from __future__ import annotations
 
 import os
+import time
+from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .repair import Verdict
 from .signals.localize import fault_evidence
+from .signals.pytest_session import SessionCandidate, SessionResult, TestPlan, fork_available, run_session, swap_blocker
 from .signals.sandbox import Candidate, CandidateResult, run_batch
-from .signals.tests import Frame, TestOutcome, TestRun, run_tests
+from .signals.timing import TimeLimits
+from .signals.tests import Frame, TestOutcome, TestRun, _inside, run_tests
 from .types import Evidence, Span
 
 # ------------------------------------------------------------------------- script tests
@@ -88,11 +93,48 @@ def sbfl_evidence(run: TestRun, code: str, first_line: int) -> list[Evidence]:
 
 
 @dataclass
+class ValidationStats:
+    """How a PytestChecker tested its candidates: in forked sessions or in fresh processes, why,
+    and the seconds spent."""
+
+    forked: int = 0
+    fresh: int = 0
+    reruns: int = 0  # promising candidates stopped early, then run in full
+    seconds: float = 0.0
+    reasons: Counter = field(default_factory=Counter)  # why candidates took a fresh process
+
+    def describe(self) -> str:
+        text = f"{self.forked + self.fresh} candidate(s) tested in {self.seconds:.1f} s: {self.forked} in forked " \
+               f"pytest sessions, {self.fresh} in fresh processes"
+        if self.reasons:
+            text += " (" + "; ".join(f"{n}x {why}" for why, n in self.reasons.most_common(3)) + ")"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return {"forked": self.forked, "fresh": self.fresh, "reruns": self.reruns,
+                "seconds": round(self.seconds, 3), "fresh_reasons": dict(self.reasons)}
+
+
+@dataclass
 class PytestChecker:
     """Runs the project's tests with the candidate function placed in its file (sandboxed copy).
 
     file_text: the file as read; span: the function's characters in it; relpath: the file's
     path relative to ``project_dir``; tests: node ids (None: the project's default discovery).
+    qualname: the function's qualified name (``Class.method``); "" turns the forked session off.
+
+    Validation works as mutation-testing tools do (``signals.pytest_session``, ``signals.timing``):
+
+    - the original code's run (``baseline``, or one run at ``test_timeout`` on first use) gives
+      each test a calibrated time limit and splits the tests into phase 1 (failing on the
+      original: run first, stop at the first that still fails) and phase 2 (the rest);
+    - candidates that only change the function's body run in forked pytest sessions (one
+      process collects the tests once, a child per candidate), spread over ``workers``
+      sessions; the others, and any a session cannot take, run in a fresh process each
+      (``stats`` counts both and says why);
+    - a candidate stopped early after fixing some failing tests is run again in full, so the
+      loop can rank it by every test;
+    - a code already checked is never run again.
     """
 
     project_dir: Path
@@ -103,32 +145,156 @@ class PytestChecker:
     timeout: float = 120.0
     test_timeout: float = 10.0
     localize: Localizer = sbfl_evidence
-    workers: int | None = None  # candidates tested at once (default: one per CPU core)
+    workers: int | None = None  # candidates (or sessions) tested at once (default: one per CPU core)
+    qualname: str = ""
+    baseline: TestRun | None = None
+    time_limits: TimeLimits | None = None  # default: TimeLimits(ceiling=test_timeout)
+    stop_early: bool = True
     last_runs: list[TestRun] = field(default_factory=list, init=False)
+    stats: ValidationStats = field(default_factory=ValidationStats, init=False)
+    _verdicts: dict[str, Verdict] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.time_limits is None:
+            self.time_limits = TimeLimits(ceiling=self.test_timeout)
+
+    @property
+    def first_line(self) -> int:
+        """The function's first line in the file (its first decorator's)."""
+        return self.file_text.count("\n", 0, self.span.start) + 1
+
+    @property
+    def original(self) -> str:
+        return self.file_text[self.span.start : self.span.end]
 
     def place(self, code: str) -> str:
         """The file text with ``code`` in place of the function."""
         return self.file_text[: self.span.start] + code + self.file_text[self.span.end :]
 
-    def run(self, code: str) -> TestRun:
-        first = self.file_text.count("\n", 0, self.span.start) + 1
+    def _lines(self, code: str) -> tuple[int, int]:
+        return self.first_line, self.first_line + code.count("\n")
+
+    def run(self, code: str, limits: Mapping[str, float] | None = None) -> TestRun:
+        """One fresh sandboxed pytest process for ``code``, every test (per-test ``limits``)."""
         return run_tests(self.project_dir, target_file=self.relpath, tests=self.tests,
-                         target_lines=(first, first + code.count("\n")),
-                         overlay={self.relpath: self.place(code)}, timeout=self.timeout,
-                         test_timeout=self.test_timeout)
+                         target_lines=self._lines(code), overlay={self.relpath: self.place(code)},
+                         timeout=self.timeout, test_timeout=self.test_timeout, test_timeouts=limits)
+
+    def ensure_baseline(self) -> TestRun:
+        """The original code's run (made once, at the user's ceiling, when none was given)."""
+        if self.baseline is None:
+            self.baseline = self.run(self.original)
+        return self.baseline
+
+    def plan(self) -> TestPlan | None:
+        """Phases and limits from the baseline; None when the baseline did not run cleanly
+        (collection errors, a crash): then every candidate gets a fresh process."""
+        baseline = self.ensure_baseline()
+        if baseline.status not in ("ok", "collection_error"):  # other modules' errors do not matter
+            return None
+        tests = [t for t in baseline.tests if t.outcome != "skipped" and self._selected(t.nodeid)]
+        if not tests:
+            return None
+        by_time = sorted(tests, key=lambda t: t.duration)
+        assert self.time_limits is not None
+        return TestPlan(phase1=tuple(t.nodeid for t in by_time if t.outcome in ("failed", "error")),
+                        phase2=tuple(t.nodeid for t in by_time if t.outcome == "passed"),
+                        limits=self.time_limits.calibrate(baseline), default_limit=self.time_limits.ceiling,
+                        stop_early=self.stop_early)
+
+    def _selected(self, nodeid: str) -> bool:
+        """Whether ``nodeid`` is one of ``tests`` (a node id, or inside a named file, folder or class)."""
+        if self.tests is None:
+            return True
+        for test in self.tests:
+            rel = _inside(Path(self.project_dir).resolve(), test.split("::")[0])
+            name = (rel or test.split("::")[0]) + test[len(test.split("::")[0]):]
+            if nodeid == name or nodeid.startswith((name + "::", name.rstrip("/") + "/")):
+                return True
+        return False
 
     def check(self, codes: Sequence[str]) -> list[Verdict]:
-        first = self.file_text.count("\n", 0, self.span.start) + 1
-        verdicts = []
-        workers = max(1, min(len(codes), self.workers or os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:  # each run is its own sandboxed process
-            self.last_runs = list(pool.map(self.run, codes))
-        for code, run in zip(codes, self.last_runs):
-            considered = [t for t in run.tests if t.outcome != "skipped"]
-            if run.status != "ok" or not considered:
-                verdicts.append(Verdict(0, max(1, len(considered)), (), f"{run.status}: {run.message[:200]}"))
-                continue
-            passed = sum(t.outcome == "passed" for t in considered)
-            summary = "; ".join(f"{t.nodeid}: {t.exc_type}" for t in run.failing)[:300]
-            verdicts.append(Verdict(passed, len(considered), tuple(self.localize(run, code, first)), summary))
-        return verdicts
+        started = time.monotonic()
+        plan = self.plan()
+        if self.original not in self._verdicts and self.baseline is not None:
+            self._verdicts[self.original] = self._verdict(self.original, self.baseline, plan)
+        fresh = [c for c in dict.fromkeys(codes) if c not in self._verdicts]
+        runs = self._run_all(fresh, plan)
+        if plan is not None and plan.stop_early:
+            promising = [c for c in fresh if _stopped_after_progress(runs[c], plan)]
+            if promising:
+                self.stats.reruns += len(promising)
+                runs.update(self._run_all(promising, replace(plan, stop_early=False)))
+        self.last_runs = [runs[c] for c in fresh]
+        for code in fresh:
+            self._verdicts[code] = self._verdict(code, runs[code], plan)
+        self.stats.seconds += time.monotonic() - started
+        return [self._verdicts[c] for c in codes]
+
+    def _run_all(self, codes: Sequence[str], plan: TestPlan | None) -> dict[str, TestRun]:
+        """Each code's run: forked sessions where possible, fresh processes for the rest."""
+        workers = max(1, self.workers or os.cpu_count() or 1)
+        runs: dict[str, TestRun] = {}
+        limits = plan.limits if plan is not None else None
+        pending: list[tuple[str, str]] = []  # (code, why it needs a fresh process)
+        forkable: list[str] = []
+        for code in codes:
+            why = self._fresh_reason(code, plan)
+            if why:
+                pending.append((code, why))
+            else:
+                forkable.append(code)
+        if forkable and plan is not None:
+            sessions = max(1, min(workers, len(forkable) // 4))
+            chunks = [forkable[i::sessions] for i in range(sessions)]
+            with ThreadPoolExecutor(max_workers=sessions) as pool:
+                results = list(pool.map(lambda chunk: self._session(chunk, plan), chunks))
+            for chunk, result in zip(chunks, results):
+                for code, run, why in zip(chunk, result.runs, result.reasons):
+                    if run is None:
+                        pending.append((code, why))
+                    else:
+                        runs[code] = run
+                        self.stats.forked += 1
+        if pending:
+            with ThreadPoolExecutor(max_workers=max(1, min(len(pending), workers))) as pool:
+                fresh_runs = list(pool.map(lambda item: self.run(item[0], limits), pending))
+            for (code, why), run in zip(pending, fresh_runs):
+                runs[code] = run
+                self.stats.fresh += 1
+                self.stats.reasons[why] += 1
+        return runs
+
+    def _fresh_reason(self, code: str, plan: TestPlan | None) -> str:
+        """Why ``code`` must run in a fresh process ("" when a forked session can take it)."""
+        if plan is None:
+            return f"the original's run was not clean ({self.ensure_baseline().status})"
+        if not self.qualname:
+            return "no function name for the forked session"
+        if not fork_available():
+            return "this platform cannot fork"
+        return swap_blocker(self.file_text, self.place(code), self.first_line) or ""
+
+    def _session(self, codes: Sequence[str], plan: TestPlan) -> SessionResult:
+        return run_session(self.project_dir, target_file=self.relpath, qualname=self.qualname,
+                           first_line=self.first_line, plan=plan,
+                           candidates=[SessionCandidate(self.place(c), self._lines(c)) for c in codes])
+
+    def _verdict(self, code: str, run: TestRun, plan: TestPlan | None) -> Verdict:
+        considered = [t for t in run.tests if t.outcome != "skipped"]
+        total = len(plan.tests) if plan is not None else len(considered)
+        if run.status not in ("ok", "timeout", "crashed") or not considered:
+            return Verdict(0, max(1, total), (), f"{run.status}: {run.message[:200]}")
+        passed = sum(t.outcome == "passed" for t in considered)
+        summary = "; ".join(f"{t.nodeid}: {t.exc_type}" for t in run.failing)[:300]
+        complete = plan is None or {t.nodeid for t in run.tests} >= set(plan.tests)
+        return Verdict(passed, max(total, len(considered)), tuple(self.localize(run, code, self.first_line)),
+                       summary, complete=complete,
+                       passed_tests=frozenset(t.nodeid for t in considered if t.outcome == "passed"))
+
+
+def _stopped_after_progress(run: TestRun, plan: TestPlan) -> bool:
+    """A run stopped early in phase 1 after some test that failed on the original passed."""
+    ran = {t.nodeid: t.outcome for t in run.tests}
+    fixed = any(ran.get(n) == "passed" for n in plan.phase1)
+    return fixed and not set(plan.tests) <= set(ran)

@@ -14,8 +14,13 @@ vocabulary with static analysis (Agrawal et al. 2023):
     arguments the positional arguments of a call, two of them swapped
 
 Each alternative text ``t`` at site ``s`` is scored by the masked model with the site's tokens
-masked: ``log p(t | rest) - log p(original | rest)`` (sum over the site's tokens; one batched
-forward pass per ``batch_rows`` rows). The best-scoring edits become candidates; tests decide.
+masked: ``log p(t | rest) - log p(original | rest)`` (sum over the tokens of the window that
+overlaps the site). Texts whose masked rows agree share one forward row: every alternative that
+encodes as the original does outside its window, with as many tokens in it (all the one-token
+names, operators and numbers of a site, and the site's own token), is read from the same row;
+the others (multi-token alternatives, or ones that change a neighbour's tokens) cost a row per
+distinct row. Rows go ``batch_rows`` to a forward pass, with as much file context as the model's
+``max_length`` leaves. The best-scoring edits become candidates; tests decide.
 
 This module knows Python tokens and a Denoiser; it does not know the loop, tests or files.
 """
@@ -30,7 +35,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from .model.base import Denoiser
+from .model.base import Denoiser, fit_context
 from .types import Span
 
 OPERATOR_GROUPS: tuple[tuple[str, ...], ...] = (
@@ -211,8 +216,10 @@ def alternatives(site: Site, names: Sequence[str]) -> list[str]:
 class PointEditor:
     """Scores point edits with a masked denoiser.
 
-    prefix_ids / suffix_ids: read-only context around the function (as the loop gives it).
-    batch_rows: rows per forward pass; max_rows: rows scored in all (the best sites first).
+    prefix_ids / suffix_ids: read-only context around the function (as the loop gives it), trimmed
+    to the model's ``max_length`` beside the longest row. batch_rows: rows per forward pass;
+    max_rows: rows scored in all per ``rank`` (the first sites' rows first). ``nfe`` and ``rows``
+    count the forward passes and rows so far.
     """
 
     def __init__(self, model: Denoiser, prefix_ids: Sequence[int] = (), suffix_ids: Sequence[int] = (),
@@ -221,6 +228,7 @@ class PointEditor:
         self.prefix_ids, self.suffix_ids = tuple(prefix_ids), tuple(suffix_ids)
         self.batch_rows, self.max_rows = batch_rows, max_rows
         self.nfe = 0
+        self.rows = 0
 
     def rank(self, code: str, spans: Sequence[Span], limit: int | None = None,
              suspicion: Callable[[Span], float] | None = None) -> list[PointEdit]:
@@ -229,47 +237,75 @@ class PointEditor:
         most suspicious sites (``suspicion(site span)``, e.g. the evidence's score) first, then the
         model's score."""
         names = names_used(code)
-        rows: list[tuple[Site, str]] = []
+        pairs: list[tuple[Site, str]] = []
         for site in edit_sites(code, spans):
-            rows += [(site, site.text)] + [(site, alt) for alt in alternatives(site, names)]
-        rows = rows[: self.max_rows]
-        if not rows:
+            pairs += [(site, site.text)] + [(site, alt) for alt in alternatives(site, names)]
+        if not pairs:
             return []
-        scores = self._score([(code[: s.span.start] + text + code[s.span.end :], s.span.start, len(text))
-                              for s, text in rows])
-        baseline = {s: sc for (s, text), sc in zip(rows, scores) if text == s.text}
-        edits = [PointEdit(code[: s.span.start] + text + code[s.span.end :], s, text, sc - baseline[s])
-                 for (s, text), sc in zip(rows, scores) if text != s.text and s in baseline]
+        scores = self._score([(_edited(code, s, text), s.span.start, len(text)) for s, text in pairs])
+        baseline = {s: sc for (s, text), sc in zip(pairs, scores) if text == s.text and sc is not None}
+        edits = [PointEdit(_edited(code, s, text), s, text, sc - baseline[s])
+                 for (s, text), sc in zip(pairs, scores) if text != s.text and s in baseline and sc is not None]
         return _spread(edits, limit, suspicion or (lambda span: 0.0))
 
-    def _score(self, texts: Sequence[tuple[str, int, int]]) -> list[float]:
-        """Sum of log p of each text's tokens over [start, start + length), those tokens masked."""
-        model = self.model
-        rows, targets = [], []
+    def _score(self, texts: Sequence[tuple[str, int, int]]) -> list[float | None]:
+        """Per (text, start, length): the sum of log p of the text's tokens that overlap
+        ``[start, start + max(length, 1))``, those tokens masked (-inf if none overlap; None when
+        its row is past ``max_rows``). Texts with the same masked row share it."""
+        mask = self.model.mask_token_id
+        rows: dict[tuple[int, ...], int] = {}  # masked body row -> its index
+        windows: list[tuple[int, int]] = []  # per row: its masked positions [lo, hi)
+        queries: list[tuple[int, tuple[int, ...]] | None] = []  # per text: (row index, the window's ids)
         for text, start, length in texts:
-            enc = model.encode(text)
-            ids = list(self.prefix_ids) + list(enc.ids) + list(self.suffix_ids)
-            at = [len(self.prefix_ids) + i for i, (a, b) in enumerate(enc.offsets)
-                  if a < start + max(length, 1) and b > start]
-            targets.append([(p, ids[p]) for p in at])
-            for p in at:
-                ids[p] = model.mask_token_id
-            rows.append(ids)
-        scores: list[float] = []
-        for k in range(0, len(rows), self.batch_rows):
-            chunk = rows[k : k + self.batch_rows]
-            width = max(len(r) for r in chunk)
-            ids = torch.full((len(chunk), width), model.pad_token_id, dtype=torch.long)
-            attention = torch.zeros((len(chunk), width), dtype=torch.long)
-            for i, r in enumerate(chunk):
-                ids[i, : len(r)] = torch.tensor(r)
-                attention[i, : len(r)] = 1
-            with torch.no_grad():
-                logp = model.logits(ids.to(model.device), attention.to(model.device)).float().log_softmax(-1).cpu()
-            self.nfe += 1
-            for i, tgt in enumerate(targets[k : k + self.batch_rows]):
-                scores.append(float(sum(logp[i, p, t] for p, t in tgt)) if tgt else float("-inf"))
+            enc = self.model.encode(text)
+            inside = [i for i, (a, b) in enumerate(enc.offsets) if a < start + max(length, 1) and b > start]
+            if not inside:
+                queries.append(None)
+                continue
+            lo, hi = inside[0], inside[-1] + 1
+            row = enc.ids[:lo] + (mask,) * (hi - lo) + enc.ids[hi:]
+            if row not in rows:
+                rows[row] = len(rows)
+                windows.append((lo, hi))
+            queries.append((rows[row], enc.ids[lo:hi]))
+        bodies = list(rows)[: self.max_rows]
+        logp = self._masked_logp(bodies, windows[: len(bodies)]) if bodies else []
+        scores: list[float | None] = []
+        for query in queries:
+            if query is None:
+                scores.append(float("-inf"))
+            elif query[0] >= len(logp):
+                scores.append(None)
+            else:
+                row_logp, ids = logp[query[0]], query[1]
+                scores.append(float(row_logp[torch.arange(len(ids)), torch.tensor(ids)].sum()))
         return scores
+
+    def _masked_logp(self, bodies: Sequence[tuple[int, ...]], windows: Sequence[tuple[int, int]]) -> list[torch.Tensor]:
+        """Per body row (its masked positions ``[lo, hi)`` in ``windows``): FloatTensor[hi - lo, V],
+        the log-probabilities at those positions, the row read between the context."""
+        model = self.model
+        prefix, suffix = fit_context(self.prefix_ids, self.suffix_ids, max(map(len, bodies)), model.max_length)
+        out: list[torch.Tensor] = []
+        for k in range(0, len(bodies), self.batch_rows):
+            chunk = [prefix + body + suffix for body in bodies[k : k + self.batch_rows]]
+            ids = torch.full((len(chunk), max(map(len, chunk))), model.pad_token_id, dtype=torch.long)
+            attention = torch.zeros_like(ids)
+            for i, row in enumerate(chunk):
+                ids[i, : len(row)] = torch.tensor(row)
+                attention[i, : len(row)] = 1
+            with torch.no_grad():
+                logits = model.logits(ids.to(model.device), attention.to(model.device))  # [B, L, V]
+            self.nfe += 1
+            self.rows += len(chunk)
+            for i, (lo, hi) in enumerate(windows[k : k + self.batch_rows]):
+                out.append(logits[i, len(prefix) + lo : len(prefix) + hi].float().log_softmax(-1).cpu())
+        return out
+
+
+def _edited(code: str, site: Site, text: str) -> str:
+    """``code`` with ``site`` replaced by ``text``."""
+    return code[: site.span.start] + text + code[site.span.end :]
 
 
 def _spread(edits: Sequence[PointEdit], limit: int | None, suspicion: Callable[[Span], float]) -> list[PointEdit]:

@@ -24,7 +24,7 @@ import torch
 
 from .errors import ConfigError
 from .infill import encode_template
-from .model.base import Denoiser
+from .model.base import Denoiser, fit_context
 from .point_edits import PointEdit, PointEditor
 from .policy import Policy, PolicyConfig, policy_config
 from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
@@ -64,6 +64,11 @@ class Verdict:
     total: int
     evidence: tuple[Evidence, ...] = ()
     summary: str = ""
+    complete: bool = True
+    """False when not every test ran (validation stopped at the first test that still fails):
+    tests that did not run count as not passed."""
+    passed_tests: frozenset[str] = frozenset()
+    """The tests that passed (by id), when the checker names its tests."""
 
     @property
     def ok(self) -> bool:
@@ -92,6 +97,8 @@ class RepairConfig:
     complete_slots: int = 48
     context_tokens: int = 384
     suffix_tokens: int = 64
+    """File context before / after the function, in tokens, at most; each row sent to the model is
+    trimmed further (the farthest context first) to fit the model's ``max_length``."""
     confidence_threshold: float = 0.3
     converged_confidence: float = 0.5
     point_edits: int = 16
@@ -173,7 +180,8 @@ class _Loop:
         self.nfe = 0
         self.t0 = time.monotonic()
         self.generator = torch.Generator(device=model.device).manual_seed(config.seed)
-        self.prefix_ids = tuple(model.encode(problem.prefix).ids[-config.context_tokens:]) if problem.prefix else ()
+        prefix_ids = model.encode(problem.prefix).ids if problem.prefix else ()
+        self.prefix_ids = tuple(prefix_ids[max(len(prefix_ids) - config.context_tokens, 0) :])
         self.suffix_ids = tuple(model.encode(problem.suffix).ids[: config.suffix_tokens]) if problem.suffix else ()
         self.point_editor = PointEditor(model, self.prefix_ids, self.suffix_ids)
         self.point_queue: dict[tuple[str, tuple[Span, ...]], list[PointEdit]] = {}  # edits not yet tested
@@ -227,7 +235,9 @@ class _Loop:
                         plan = self._plan(current)
                     continue
                 steps = min(plan.steps, self.config.budget.max_nfe - self.nfe)
+                t0 = time.monotonic()
                 candidates, token_info, nfe = self._denoise(current.code, plan, steps)
+                denoise_seconds = time.monotonic() - t0
                 self.nfe += nfe
                 scored = self._score(candidates, token_info)
                 best = max(scored, key=_Scored.rank)
@@ -236,7 +246,7 @@ class _Loop:
                 if improved:
                     current = best
                 self.plans.append(plan)
-                self._record(plan, steps, nfe, scored, best, improved)
+                self._record(plan, steps, nfe, scored, best, improved, denoise_seconds=denoise_seconds)
                 still_stub = start_empty and is_stub_code(current.code)  # complete: no body written yet
                 if current.solved(has_tests) and not still_stub:
                     if has_tests:
@@ -268,7 +278,7 @@ class _Loop:
         ``current`` (more tests pass, or it parses where ``current`` does not), else None."""
         key = _point_key(current.code, plan)
         self.point_rounds[key] = self.point_rounds.get(key, 0) + 1
-        nfe = 0
+        nfe, rank_seconds = 0, 0.0
         if key not in self.point_queue:  # score every edit once (batched forward passes)
             evidence = [e for s in plan.spans for e in s.evidence]
 
@@ -276,9 +286,9 @@ class _Loop:
                 return max((e.score for e in evidence if e.span.start <= site.start and site.end <= e.span.end),
                            default=0.0)
 
-            before = self.point_editor.nfe
+            before, t0 = self.point_editor.nfe, time.monotonic()
             self.point_queue[key] = self.point_editor.rank(current.code, key[1], None, suspicion)
-            nfe = self.point_editor.nfe - before
+            nfe, rank_seconds = self.point_editor.nfe - before, time.monotonic() - t0
             self.nfe += nfe
         queue = self.point_queue[key]
         edits, self.point_queue[key] = queue[: self.config.point_edits], queue[self.config.point_edits :]
@@ -290,7 +300,7 @@ class _Loop:
         point_plan = replace(plan, steps=nfe, whole=False,
                              reason="point edits: one token of the accused spans at a time, replaced by the "
                                     "model's choice among names, operators or numbers of its kind")
-        self._record(point_plan, nfe, nfe, scored, best, improved)
+        self._record(point_plan, nfe, nfe, scored, best, improved, rank_nfe=nfe, rank_seconds=rank_seconds)
         return best if improved else None
 
     def _write_body_plan(self, reason: str, code: str | None = None) -> RemaskPlan:
@@ -333,7 +343,8 @@ class _Loop:
     # ---------------------------------------------------------------- denoising
 
     def _denoise(self, code: str, plan: RemaskPlan, steps: int):
-        """Candidates' texts and token info after denoising ``plan``'s slots of ``code``."""
+        """Candidates' texts and token info after denoising ``plan``'s slots of ``code`` (with the
+        file context that fits the model's ``max_length`` beside it)."""
         template: list[str | int] = []
         pos = 0
         for s in sorted(plan.spans, key=lambda s: s.span.start):
@@ -341,15 +352,14 @@ class _Loop:
             pos = s.span.end
         template.append(code[pos:])
         body_ids, body_editable, _ = encode_template(self.model, template)
-        ids = list(self.prefix_ids) + body_ids
-        editable = [False] * len(self.prefix_ids) + body_editable
-        n_prefix = len(self.prefix_ids)
-        ids += list(self.suffix_ids)
-        editable += [False] * len(self.suffix_ids)
+        prefix, suffix = fit_context(self.prefix_ids, self.suffix_ids, len(body_ids), self.model.max_length)
+        ids = [*prefix, *body_ids, *suffix]
+        editable = [False] * len(prefix) + body_editable + [False] * len(suffix)
+        n_prefix = len(prefix)
         state = DiffusionState.from_ids(torch.tensor(ids), torch.tensor(editable), self.model.mask_token_id)
         state = state.repeat(self.config.candidates)
         result = denoise(self.model, self.sampler, state, steps=max(1, steps), generator=self.generator)
-        end = len(ids) - len(self.suffix_ids)
+        end = len(ids) - len(suffix)
         texts, infos = [], []
         for row, conf in zip(result.state.ids.tolist(), result.state.confidence.tolist()):
             body_ids = row[n_prefix:end]
@@ -398,12 +408,14 @@ class _Loop:
     # ---------------------------------------------------------------- trace and result
 
     def _record(self, plan: RemaskPlan, steps: int, nfe: int, scored: list[_Scored], best: _Scored,
-                improved: bool) -> None:
+                improved: bool, *, rank_nfe: int = 0, rank_seconds: float = 0.0,
+                denoise_seconds: float = 0.0) -> None:
         attempts = tuple(Attempt(code=s.code, parses=s.parses, passed=s.verdict.passed if s.verdict else None,
                                  total=s.verdict.total if s.verdict else None, confidence=s.confidence)
                          for s in scored)
         rnd = Round(index=len(self.rounds), plan=plan, steps=steps, nfe=nfe, seconds=self._elapsed(),
-                    attempts=attempts, best_index=scored.index(best), adopted=improved)
+                    attempts=attempts, best_index=scored.index(best), adopted=improved, rank_nfe=rank_nfe,
+                    rank_seconds=rank_seconds, denoise_seconds=denoise_seconds)
         self.rounds.append(rnd)
         if self.on_round is not None:
             self.on_round(rnd)

@@ -1,15 +1,16 @@
 """Budgets, round traces and the tagged result of a repair (solved / gave up / failed).
 
 Every result carries every Round: the spans remasked and the evidence that chose each, the steps
-granted, NFE and seconds, and what each candidate scored. ``to_json`` is the stable JSON form
-(``"schema": 1``). This module knows values only, not models, tests or the CLI.
+granted, NFE and seconds (and how much of each went to ranking point edits and to denoising), and
+what each candidate scored. ``to_json`` is the stable JSON form (``"schema": 1``). This module
+knows values only, not models, tests or the CLI.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Sequence, Union
 
 from .errors import ConfigError
 from .types import Evidence, RemaskPlan
@@ -44,7 +45,12 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Round:
-    """One round: the plan (spans, evidence, steps), its cost, and the candidates it produced."""
+    """One round: the plan (spans, evidence, steps), its cost, and the candidates it produced.
+
+    nfe: forward passes of the round, ``rank_nfe`` of them spent ranking point edits and the rest
+    denoising; seconds: time since the run began, at the round's end; rank_seconds /
+    denoise_seconds: time the round spent ranking / denoising (the rest went to checking).
+    """
 
     index: int
     plan: RemaskPlan
@@ -54,10 +60,25 @@ class Round:
     attempts: tuple[Attempt, ...]
     best_index: int
     adopted: bool
+    rank_nfe: int = 0
+    rank_seconds: float = 0.0
+    denoise_seconds: float = 0.0
 
     @property
     def best(self) -> Attempt:
         return self.attempts[self.best_index]
+
+    @property
+    def denoise_nfe(self) -> int:
+        return self.nfe - self.rank_nfe
+
+    def cost_text(self) -> str:
+        """``NFE n`` and, where the round spent any, the ranking and denoising parts with their
+        milliseconds, e.g. ``NFE 2 (ranking 2 in 130 ms)``: for traces printed by front-ends."""
+        parts = [f"{what} {nfe} in {seconds * 1000:.0f} ms" for what, nfe, seconds in (
+            ("ranking", self.rank_nfe, self.rank_seconds), ("denoising", self.denoise_nfe, self.denoise_seconds))
+            if nfe or seconds]
+        return f"NFE {self.nfe}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 @dataclass(frozen=True)
@@ -117,6 +138,10 @@ def _round_json(r: Round) -> dict[str, Any]:
         "steps": r.steps,
         "nfe": r.nfe,
         "seconds": round(r.seconds, 3),
+        "rank_nfe": r.rank_nfe,
+        "rank_seconds": round(r.rank_seconds, 3),
+        "denoise_nfe": r.denoise_nfe,
+        "denoise_seconds": round(r.denoise_seconds, 3),
         "best_index": r.best_index,
         "adopted": r.adopted,
         "attempts": [{"code": a.code, "parses": a.parses, "passed": a.passed, "total": a.total,
@@ -124,10 +149,25 @@ def _round_json(r: Round) -> dict[str, Any]:
     }
 
 
+def cost(rounds: Sequence[Round]) -> dict[str, dict[str, float]]:
+    """NFE and seconds spent ranking point edits and denoising, over ``rounds``."""
+    parts = {"ranking": [(r.rank_nfe, r.rank_seconds) for r in rounds],
+             "denoising": [(r.denoise_nfe, r.denoise_seconds) for r in rounds]}
+    return {name: {"nfe": sum(n for n, _ in costs), "seconds": round(sum(t for _, t in costs), 3)}
+            for name, costs in parts.items()}
+
+
+def cost_text(result: RepairResult) -> str:
+    """``ranking N NFE in T ms, denoising N NFE in T ms``: the run's model cost, for summaries."""
+    return ", ".join(f"{what} {c['nfe']} NFE in {c['seconds'] * 1000:.0f} ms"
+                     for what, c in cost(result.rounds).items())
+
+
 def to_dict(result: RepairResult) -> dict[str, Any]:
-    """The stable JSON-ready form of a result."""
+    """The stable JSON-ready form of a result (schema 1; later fields are only ever added)."""
     out: dict[str, Any] = {"schema": SCHEMA, "status": result.status, "nfe": result.nfe,
-                           "seconds": round(result.seconds, 3), "rounds": [_round_json(r) for r in result.rounds]}
+                           "seconds": round(result.seconds, 3), **cost(result.rounds),
+                           "rounds": [_round_json(r) for r in result.rounds]}
     if isinstance(result, Failed):
         out.update(reason=result.reason, code=result.best_code)
     else:

@@ -14,12 +14,22 @@ from typing import Literal, Sequence
 
 from .checkers import PytestChecker, ScriptChecker
 from .docstring_tests import example_tests
-from .signals.tests import run_tests
+from .errors import CoderemaskError
+from .signals.tests import TestRun, run_tests
+from .signals.timing import TimeLimits
 from .repair import Checker, Problem
 from .source import Target, TargetSpec, load_target
 from .types import Span
 
 Mode = Literal["complete", "fix"]
+
+
+class TestSelectionError(CoderemaskError):
+    """A ``--test`` id that pytest cannot find or run (exit code 2, before any model work)."""
+
+    __test__ = False
+
+
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.ini", ".git")
 
 
@@ -73,30 +83,42 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
     return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
 
 
-def default_fix_tests(root: Path, relpath: str, target: Target,
-                      file_text: str | None = None) -> tuple[list[str] | None, str]:
-    """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite.
+def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str | None = None,
+                      test_timeout: float = 10.0) -> tuple[list[str] | None, str, TestRun]:
+    """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite
+    (returned too: it is the original code's baseline).
 
     The tests that cover the function (failing and passing, so a fix cannot break the passing
     ones) when some of them fail; all tests (None) when tests fail without covering it (e.g. the
     module does not import); [] when nothing fails (then only parsing and confidence judge).
     """
     run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
-                    overlay={relpath: file_text} if file_text is not None else None)
+                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout)
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
-        return covering, f"{len(covering)} test(s) that cover {target.qualname}"
+        return covering, f"{len(covering)} test(s) that cover {target.qualname}", run
     if run.failing or run.status in ("collection_error", "crashed", "timeout"):
-        return None, f"the tests of {root} ({run.status}: {run.message[:80]})"
-    return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only"
+        return None, f"the tests of {root} ({run.status}: {run.message[:80]})", run
+    return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only", run
+
+
+def check_test_ids(run: TestRun, tests: Sequence[str]) -> None:
+    """Refuse test ids that pytest cannot find (``run``: the baseline run of exactly ``tests``)."""
+    if run.status == "error":
+        raise TestSelectionError(f"--test {' '.join(tests)}: pytest cannot run it: {run.message}")
 
 
 def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
-              project: Path | None = None, test_timeout: float = 10.0, text: str | None = None) -> FileTask:
+              project: Path | None = None, test_timeout: float = 10.0, text: str | None = None,
+              time_limits: TimeLimits | None = None, baseline: TestRun | None = None) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
 
     ``text``: the file's content as an editor holds it (default: read the file); the tests then
-    run against that text, overlaid on a copy of the project.
+    run against that text, overlaid on a copy of the project. Named ``tests`` run once on the
+    original at once (the baseline that calibrates time limits; ``baseline`` gives one already
+    made): ids that pytest cannot find raise TestSelectionError before any model work.
+    ``time_limits``: how candidates' per-test limits follow from it (default: ``TimeLimits``
+    with ``test_timeout`` as the ceiling).
     """
     target, file_text = load_target(spec, text=text)
     file_path = Path(target.path or str(spec).split("::")[0]).resolve()
@@ -105,13 +127,20 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     checker: Checker | None
     relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
     described = f"pytest {' '.join(tests)}" if tests else ""
+    overlay = {relpath: file_text} if text is not None else None
+    if tests and baseline is None:
+        baseline = run_tests(root, target_file=relpath, tests=tests, overlay=overlay, test_timeout=test_timeout,
+                             target_lines=(target.start_line, target.end_line))
+        check_test_ids(baseline, tests)
     if mode == "fix" and not tests:
-        tests, described = default_fix_tests(root, relpath, target, file_text if text is not None else None)
+        tests, described, baseline = default_fix_tests(root, relpath, target, file_text if text is not None else None,
+                                                       test_timeout=test_timeout)
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
     if tests is not None or mode == "fix":
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
-                                test_timeout=test_timeout)
+                                test_timeout=test_timeout, qualname=target.qualname, baseline=baseline,
+                                time_limits=time_limits or TimeLimits(ceiling=test_timeout))
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,

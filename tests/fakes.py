@@ -46,6 +46,7 @@ class FakeDenoiser:
         self.pad_token_id = PAD
         self.device = torch.device("cpu")
         self.nfe = 0
+        self.max_length: int | None = None
         self.calls: list[tuple[int, int]] = []
 
     def logits(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -123,6 +124,7 @@ class OracleDenoiser:
         self.vocab_size = len(self.chars) + 3
         self.device = torch.device("cpu")
         self.nfe = 0
+        self.max_length: int | None = None
 
     def encode(self, text: str) -> Encoding:
         return Encoding(ids=tuple(self.index[c] for c in text), offsets=tuple((i, i + 1) for i in range(len(text))))

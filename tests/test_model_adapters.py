@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import huggingface_hub.constants
 import pytest
 import torch
+from transformers import AutoConfig
 from tiny_models import (
     QWEN_MASK_TOKEN,
     tiny_modernbert,
@@ -30,8 +31,8 @@ from coderemask.model import (
     shift_logits,
 )
 from coderemask.model import loading
-from coderemask.model.hf import ATTENTION_ARGS, force_bidirectional
-from coderemask.model.registry import resolve_mask_id
+from coderemask.model.hf import ATTENTION_ARGS, MAX_LENGTH_KEY, force_bidirectional
+from coderemask.model.registry import EMBEDDED_DIR, resolve_mask_id
 
 CODE = "def add(a, b):\n    return a + b\n"
 
@@ -246,6 +247,15 @@ def test_round_trip_masked_lm_through_a_folder(tmp_path: Path, bert: HFDenoiser)
     ids = _ids(16, b=2)
     torch.testing.assert_close(loaded.logits(ids), bert.logits(ids))
     assert loaded.encode(CODE) == bert.encode(CODE)
+
+
+def test_max_length_is_the_trained_window_else_the_position_limit(tmp_path: Path) -> None:
+    model = tiny_modernbert(max_positions=300)
+    assert HFDenoiser(model, tiny_tokenizer(), "masked_lm").max_length == 300
+    setattr(model.config, MAX_LENGTH_KEY, 128)  # what `coderemask train` writes
+    loaded = load_model(_save(model, tiny_tokenizer(), tmp_path / "bert"), device="cpu")
+    assert loaded.max_length == 128  # the key survives config.json
+    assert AutoConfig.from_pretrained(EMBEDDED_DIR).to_dict()[MAX_LENGTH_KEY] == 256  # trained on 256-token windows
 
 
 def test_round_trip_qwen2_is_detected_and_bidirectional(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from fakes import OracleDenoiser
 from coderemask.checkers import ScriptChecker
 from coderemask.docstring_tests import doctest_tests
 from coderemask.errors import ConfigError
+from coderemask.model.base import fit_context
 from coderemask.repair import Problem, RepairConfig, Verdict, complete, repair, with_budget
-from coderemask.results import Budget, GaveUp, Solved, to_dict, to_json
+from coderemask.results import Budget, GaveUp, Solved, cost_text, to_dict, to_json
 from coderemask.sampler import SamplerConfig
 from coderemask.types import Span
 
@@ -138,3 +139,71 @@ def test_complete_is_not_solved_by_a_body_that_is_still_a_stub() -> None:
     assert all(r.plan.whole for r in result.rounds)  # each round writes the whole body again
     solved = complete(prob, OracleDenoiser(stub.replace("pass", "return a + b")), None, config())
     assert isinstance(solved, Solved) and "return a + b" in solved.code
+
+
+@pytest.mark.parametrize("prefix,suffix,body,max_length,kept", [
+    (10, 4, 5, None, (10, 4)),  # unlimited
+    (10, 4, 5, 19, (10, 4)),  # it all fits
+    (10, 4, 5, 12, (5, 2)),  # 7 tokens of room, shared 10:4
+    (10, 0, 5, 8, (3, 0)),
+    (0, 4, 5, 8, (0, 3)),
+    (10, 4, 30, 12, (0, 0)),  # a body longer than the window goes whole, alone
+])
+def test_context_is_trimmed_to_the_window_keeping_the_nearest(prefix: int, suffix: int, body: int,
+                                                            max_length: int | None, kept: tuple[int, int]) -> None:
+    p, s = fit_context(range(prefix), range(100, 100 + suffix), body, max_length)
+    assert (len(p), len(s)) == kept
+    assert p == tuple(range(prefix - kept[0], prefix)) and s == tuple(range(100, 100 + kept[1]))
+
+
+class WindowedOracle(OracleDenoiser):
+    """An oracle with a training window that records the real length and text of every row sent."""
+
+    def __init__(self, solution: str, max_length: int) -> None:
+        super().__init__(solution)
+        self.max_length = max_length
+        self.sent: list[str] = []
+
+    def logits(self, ids, attention_mask=None):
+        lengths = attention_mask.sum(-1).tolist() if attention_mask is not None else [ids.shape[1]] * len(ids)
+        for row, n in zip(ids.tolist(), lengths):
+            assert n <= self.max_length, f"a row of {n} tokens; the window is {self.max_length}"
+            self.sent.append("".join("?" if t == self.mask_token_id else self.decode([t]) for t in row[:n]))
+        return super().logits(ids, attention_mask)
+
+
+def test_the_loop_sends_at_most_the_models_window_with_the_nearest_context() -> None:
+    solution = "def f(a, b):\n    return a + b\n"
+    prefix, suffix = "".join(f"X{i} = {i}\n" for i in range(40)), "".join(f"Y{i} = {i}\n" for i in range(20))
+    model = WindowedOracle(solution, max_length=120)  # 30 characters of code; the prefix alone is 300
+    kinds = []
+    for buggy, checker in (("def f(a, b):\n    return a * b\n", ScriptChecker(["assert f(2, 3) == 5"])),
+                           ("def f(a, b):\n    return a +* b\n", None)):
+        prob = Problem(code=buggy, region=Span(13, len(buggy)), prefix=prefix, suffix=suffix, name="f")
+        result = repair(prob, model, checker, config(budget=Budget(max_rounds=1, max_nfe=8)))
+        kinds += [r.plan.reason.startswith("point edits") for r in result.rounds]
+    assert kinds == [True, False]  # point edits ranked, then a denoising round
+    for text in model.sent:
+        head, body_and_suffix = text.split("def f(a, b):\n", 1)
+        assert prefix.endswith(head) and len(head) > 40  # the end of the prefix, a good part of the room
+        assert suffix.startswith(body_and_suffix[body_and_suffix.index("\n", 12) + 1 :])
+
+
+def test_ranking_and_denoising_cost_are_reported_apart() -> None:
+    solution = "def f(a, b):\n    return a + b\n"
+    checker = ScriptChecker(["assert f(2, 3) == 5", "assert f(0, 0) == 0"])
+    point = repair(problem("def f(a, b):\n    return a * b\n"), OracleDenoiser(solution), checker, config())
+    (rnd,) = point.rounds
+    assert (rnd.nfe, rnd.rank_nfe, rnd.denoise_nfe) == (1, 1, 0) and rnd.rank_seconds > 0
+    assert rnd.cost_text().startswith("NFE 1 (ranking 1 in ")
+    d = json.loads(to_json(point))
+    assert d["ranking"]["nfe"] == 1 and d["ranking"]["seconds"] >= 0 and d["denoising"] == {"nfe": 0, "seconds": 0}
+    assert {"rank_nfe": 1, "denoise_nfe": 0}.items() <= d["rounds"][0].items()
+    assert {"rank_seconds", "denoise_seconds"} <= set(d["rounds"][0])
+
+    sampled = repair(problem("def f(a, b):\n    return a +* b\n"), OracleDenoiser(solution), None, config())
+    d = to_dict(sampled)
+    assert d["ranking"] == {"nfe": 0, "seconds": 0}
+    assert d["denoising"]["nfe"] == d["nfe"] > 0 and d["denoising"]["seconds"] > 0
+    assert all(r["denoise_nfe"] == r["nfe"] and r["denoise_seconds"] > 0 for r in d["rounds"])
+    assert "ranking 0 NFE" in cost_text(sampled) and f"denoising {d['nfe']} NFE" in cost_text(sampled)

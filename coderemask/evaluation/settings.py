@@ -20,11 +20,13 @@ This module knows configs only; it does not run models or tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import ConfigError
-from ..repair import RepairConfig
 from ..results import Budget
+
+if TYPE_CHECKING:  # the loop imports torch; naming the settings (eval --help) must not
+    from ..repair import RepairConfig
 
 
 @dataclass(frozen=True)

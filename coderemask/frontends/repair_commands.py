@@ -8,10 +8,13 @@ explanation (--explain); --write applies the diff atomically with a backup. Exit
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from pathlib import Path
 
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
+from ..signals.timing import TimeLimits
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
 from .model_commands import _add_model_arguments, _load, _positive
 
 EXIT_INTERRUPTED = 130
@@ -43,6 +46,27 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     p.add_argument("--max-rounds", type=int, default=8, help=f"remask rounds{per} (default 8)")
     p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
     p.add_argument("--seed", type=int, default=0)
+    limits = TimeLimits()
+    p.add_argument("--test-timeout", type=float, default=limits.ceiling,
+                   help=f"seconds per test, the ceiling of every limit below (default {limits.ceiling:g})")
+    p.add_argument("--test-timeout-factor", type=float, default=limits.factor,
+                   help="a candidate's test may take this many times the original's duration "
+                        f"(default {limits.factor:g})")
+    p.add_argument("--test-timeout-floor", type=float, default=limits.floor,
+                   help=f"but never less than this many seconds (default {limits.floor:g})")
+    p.add_argument("--hung-test-timeout", type=float, default=limits.hung,
+                   help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
+
+
+def time_limits(args: argparse.Namespace) -> TimeLimits:
+    """The per-test time limits the flags ask for; a bad value is a UsageError naming its flag."""
+    values = {"--test-timeout": args.test_timeout, "--test-timeout-factor": args.test_timeout_factor,
+              "--test-timeout-floor": args.test_timeout_floor, "--hung-test-timeout": args.hung_test_timeout}
+    for flag, value in values.items():
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{flag} {value!r}: must be a finite number > 0")
+    return TimeLimits(floor=args.test_timeout_floor, factor=args.test_timeout_factor,
+                      hung=args.hung_test_timeout, ceiling=args.test_timeout)
 
 
 def _config(args: argparse.Namespace):
@@ -68,7 +92,7 @@ def _progress(args: argparse.Namespace):
     def on_round(rnd) -> None:
         best = rnd.best
         tests = f"tests {best.passed}/{best.total}" if best.total is not None else "no tests"
-        line = (f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, NFE {rnd.nfe}, "
+        line = (f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, {rnd.cost_text()}, "
                 f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}, "
                 f"confidence {best.confidence:.2f}{'' if rnd.adopted else ' (kept the previous)'}")
         if bar is not None:
@@ -85,7 +109,7 @@ def explain(result, code_before: str) -> str:
     lines = []
     code = code_before
     for rnd in result.rounds:
-        lines.append(f"== round {rnd.index + 1}: {rnd.plan.reason}; {rnd.steps} steps, NFE {rnd.nfe}")
+        lines.append(f"== round {rnd.index + 1}: {rnd.plan.reason}; {rnd.steps} steps, {rnd.cost_text()}")
         marked = code
         for s in sorted(rnd.plan.spans, key=lambda s: -s.span.start):
             marked = marked[: s.span.start] + "»" + marked[s.span.start : s.span.end] + "«" + marked[s.span.end :]
@@ -104,13 +128,14 @@ def explain(result, code_before: str) -> str:
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
         from ..repair import complete, repair
-        from ..results import Failed, Solved, to_json
+        from ..results import Failed, Solved, cost_text, to_dict
         from ..tasks import file_task
         from ..writeback import digest, unified_diff, write_atomically
 
         config = _config(args)
+        limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
-                         project=args.project)
+                         project=args.project, test_timeout=limits.ceiling, time_limits=limits)
         if mode == "complete" and not task.target.is_stub:
             print(f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)",
                   file=sys.stderr)
@@ -124,15 +149,20 @@ def _run(mode: str):
         new_text = task.place(code) if code is not None else task.file_text
         rel = task.file_path.name
         if args.json:
-            print(to_json(result))
+            stats = getattr(task.checker, "stats", None)
+            print(json.dumps({**to_dict(result), **({"validation": stats.to_json()} if stats else {})}, indent=2))
         elif args.explain:
             print(explain(result, task.problem.code))
             print(unified_diff(task.file_text, new_text, rel), end="")
         else:
             print(unified_diff(task.file_text, new_text, rel), end="")
         reason = getattr(result, "reason", "") or getattr(result, "note", "")
-        print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)",
-              file=sys.stderr)
+        cost = cost_text(result)
+        print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
+              f"{'; ' + cost if cost else ''})", file=sys.stderr)
+        stats = getattr(task.checker, "stats", None)
+        if stats is not None and (stats.forked or stats.fresh):
+            print(f"validation: {stats.describe()}", file=sys.stderr)
         if isinstance(result, Failed):
             return EXIT_INTERRUPTED if result.reason == "interrupted" else EXIT_NOT_SOLVED
         if args.write:

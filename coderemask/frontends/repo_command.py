@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
 from .model_commands import _load, _positive
-from .repair_commands import add_repair_arguments
+from .repair_commands import add_repair_arguments, time_limits
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -51,7 +51,8 @@ def _run(args: argparse.Namespace) -> int:
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
         report = fix_repo(args.path, lambda: _load(args), config=config, max_functions=args.max_functions,
-                          total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log)
+                          total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log,
+                          time_limits=time_limits(args))
     except RepoError as exc:
         raise UsageError(str(exc)) from None
     if args.json:

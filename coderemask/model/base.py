@@ -34,6 +34,8 @@ class Denoiser(Protocol):
         vocab_size: V, the last dimension of ``logits``.
         device: where ``logits`` runs.
         nfe: number of forward passes so far (one call of ``logits`` = one NFE).
+        max_length: the longest row (tokens) callers should send: the window the model was
+            trained on; None = unlimited. ``fit_context`` trims context to it.
     """
 
     mask_token_id: int
@@ -42,6 +44,7 @@ class Denoiser(Protocol):
     vocab_size: int
     device: torch.device
     nfe: int
+    max_length: int | None
 
     def logits(
         self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None
@@ -59,3 +62,17 @@ class Denoiser(Protocol):
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids``; mask, pad and null tokens are dropped."""
         ...
+
+
+def fit_context(prefix: Sequence[int], suffix: Sequence[int], body_tokens: int,
+                max_length: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The end of ``prefix`` and the start of ``suffix`` (the context nearest the body) that fit
+    beside ``body_tokens`` within ``max_length`` (None: all of both). When they must shrink, each
+    keeps its share of the room in proportion to its length; the body is never cut, so a body
+    longer than ``max_length`` goes without context."""
+    if max_length is None or len(prefix) + len(suffix) + body_tokens <= max_length:
+        return tuple(prefix), tuple(suffix)
+    room = max(max_length - body_tokens, 0)
+    keep_suffix = room * len(suffix) // (len(prefix) + len(suffix))
+    keep_prefix = room - keep_suffix
+    return tuple(prefix[len(prefix) - keep_prefix :]), tuple(suffix[:keep_suffix])

@@ -111,6 +111,20 @@ def force_bidirectional(model: Any) -> None:
             module.is_causal = False
 
 
+MAX_LENGTH_KEY = "coderemask_max_length"
+"""config.json key for the window (tokens) a checkpoint was trained on; ``coderemask train`` writes it."""
+
+
+def _max_length(config: Any) -> int | None:
+    """The longest row to send: the trained window (``MAX_LENGTH_KEY``), else the config's
+    ``max_position_embeddings``, else None (unlimited)."""
+    for key in (MAX_LENGTH_KEY, "max_position_embeddings"):
+        value = getattr(config, key, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
 def _output_vocab_size(model: Any) -> int:
     """V: rows of the output projection, else ``config.vocab_size``."""
     try:
@@ -125,7 +139,7 @@ class HFDenoiser:
     """Denoiser over a transformers model and its fast tokenizer.
 
     Attributes (see ``coderemask.model.base.Denoiser``): mask_token_id, pad_token_id,
-    null_token_id, vocab_size, device, nfe; plus model, tokenizer and family.
+    null_token_id, vocab_size, device, nfe, max_length; plus model, tokenizer and family.
     """
 
     def __init__(self, model: Any, tokenizer: Any, family: Family | str) -> None:
@@ -149,6 +163,7 @@ class HFDenoiser:
         self.pad_token_id = resolve_pad_id(tokenizer, config, self.vocab_size, self.mask_token_id)
         self.null_token_id = resolve_null_id(self.family, tokenizer, self.vocab_size)
         self.nfe = 0
+        self.max_length = _max_length(config)
         self._attention_args = ATTENTION_ARGS[self.family.attention]
         if self.family.force_bidirectional:
             force_bidirectional(model)

@@ -25,6 +25,7 @@ import torch
 
 from ..errors import CoderemaskError
 from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
+from .hf import MAX_LENGTH_KEY
 from .objective import MaskingConfig, TokenClasses, mask_batch, stratified_elbo_nats, weighted_masked_ce
 from .tokenizer import NULL_TOKEN, train_tokenizer
 
@@ -305,6 +306,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.size, tokenizer, cfg.seq_len)
+    setattr(model.config, MAX_LENGTH_KEY, cfg.seq_len)  # the trained window, saved in config.json
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
 

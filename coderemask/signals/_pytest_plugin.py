@@ -2,8 +2,8 @@
 
 The parent (``coderemask.signals.tests``) copies this file into the sandbox and names a JSON
 config in ``CODEREMASK_TESTS_CONFIG``: ``{"results", "target", "lines", "test_timeout",
-"trace", "project", "original"}``. One line is appended and flushed per event, so a run that dies keeps
-what it wrote:
+"test_timeouts", "trace", "project", "original"}``. One line is appended and flushed per event, so a
+run that dies keeps what it wrote:
 
 - ``{"kind": "start", "nodeid"}`` before each test;
 - ``{"kind": "test", "nodeid", "outcome", "duration", "exc_type", "message", "frames", "lines"}``
@@ -16,7 +16,15 @@ what it wrote:
 Coverage is a ``sys.settrace`` tracer that only follows frames of the target file and only
 while a test runs: it keeps per-test lines as each test ends (coverage.py gives the same lines
 but only at the end of the session). A test's call phase gets ``test_timeout`` seconds (SIGALRM);
-the timeout is raised inside the test, so its traceback shows where it hung.
+the timeout is raised inside the test, so its traceback shows where it hung. ``test_timeouts``
+(node id -> seconds) gives some tests limits of their own (calibrated from a baseline run).
+
+Outcomes are read from reports, except that a call phase that raised is never recorded as
+passed: a conftest hook that rewrites reports cannot turn a failing candidate into a passing one
+(this plugin's innermost ``pytest_runtest_call`` wrapper sees the exception first).
+
+The forked session (``_pytest_session.py``) imports this module and, in each candidate's child,
+calls ``begin_candidate`` to send the records to the candidate's own file.
 
 This file runs with the standard library and pytest only; it does not import coderemask.
 """
@@ -48,6 +56,9 @@ _is_target: dict[str, bool] = {}
 _covered: set[Any] = set()  # target scope: line numbers; project scope: (filename, line)
 _NOT_SOURCE_DIRS = {"tests", "test", "testing", "site-packages", "dist-packages", "node_modules"}
 _reports: dict[str, dict[str, Any]] = {}
+_test_timeouts: dict[str, float] = {str(k): float(v) for k, v in (_config.get("test_timeouts") or {}).items()}
+_raised: dict[str, BaseException] = {}  # node id -> what its call phase raised (this plugin's own record)
+_finished: dict[str, str] = {}  # node id -> recorded outcome
 
 
 class TimeLimitExceeded(BaseException):
@@ -57,6 +68,22 @@ class TimeLimitExceeded(BaseException):
 def _emit(record: dict[str, Any]) -> None:
     _out.write(json.dumps(record) + "\n")
     _out.flush()
+
+
+def begin_candidate(results: str, lines: list[int] | None) -> None:
+    """In a forked child of the session: write records to ``results``, cover ``lines``."""
+    global _out, _lines
+    _out = open(results, "a", encoding="utf-8")  # noqa: SIM115 - open for the child's life
+    _lines = tuple(lines) if lines else None  # type: ignore[assignment]
+    _reports.clear()
+    _raised.clear()
+    _finished.clear()
+    _covered.clear()
+
+
+def last_outcome(nodeid: str) -> str | None:
+    """The outcome recorded for ``nodeid`` in this process (None: not finished)."""
+    return _finished.get(nodeid)
 
 
 def _is_project_source(path: str) -> bool:
@@ -182,19 +209,25 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
         _tracing(False)
 
 
-def _on_alarm(signum: int, frame: object) -> None:
-    raise TimeLimitExceeded(f"test ran longer than {_config['test_timeout']} s")
+def _alarm(seconds: float) -> Any:
+    def on_alarm(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(f"test ran longer than {seconds:g} s")
+
+    return on_alarm
 
 
-@pytest.hookimpl(wrapper=True, tryfirst=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    timeout = float(_config.get("test_timeout") or 0)
+    timeout = _test_timeouts.get(item.nodeid, float(_config.get("test_timeout") or 0))
     if timeout > 0:
-        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.signal(signal.SIGALRM, _alarm(timeout))
         signal.setitimer(signal.ITIMER_REAL, timeout)
     _tracing(True)
     try:
         return (yield)
+    except BaseException as exc:
+        _raised[item.nodeid] = exc
+        raise
     finally:
         _tracing(False)
         if timeout > 0:
@@ -216,6 +249,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     record = _reports.setdefault(item.nodeid, {"outcome": "passed", "duration": 0.0,
                                                "exc_type": None, "message": "", "frames": []})
     record["duration"] += report.duration
+    raised = _raised.get(item.nodeid) if call.when == "call" else None
+    if report.passed and raised is not None and not isinstance(raised, pytest.skip.Exception):
+        # a report that says "passed" for a call that raised was rewritten by some hook
+        record.update(outcome="failed", **_describe(pytest.ExceptionInfo.from_exception(raised)))
+        return report
     if report.skipped and record["outcome"] == "passed":
         record["outcome"] = "skipped"
         if call.excinfo is not None:
@@ -241,6 +279,7 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
         lines = sorted(_covered)
         if _lines is not None:
             lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
+    _finished[nodeid] = record["outcome"]
     _emit({"kind": "test", "nodeid": nodeid, **record, "lines": lines})
 
 

@@ -660,36 +660,55 @@ class BatchResult:
         return [r for r in self.results if r.passed]
 
 
-class _Progress:
-    """Reads the runner's JSON-lines results as they grow; moves the deadline on each one."""
+class JsonLinesTail:
+    """Reads the complete lines a process appends to a JSON-lines file, as they come (a torn
+    last line waits for its end; lines that are not JSON objects are skipped)."""
 
-    def __init__(self, path: Path, timeout: float, startup: float) -> None:
-        self.path, self.timeout = path, timeout
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self.offset = 0
-        self.records: dict[int, dict[str, object]] = {}
-        self.deadline = time.monotonic() + startup + timeout
 
-    def restart(self, startup: float) -> None:
-        """A new runner appends to a fresh file: read from its start, allow for startup."""
-        self.offset = 0
-        self.deadline = time.monotonic() + startup + self.timeout
-
-    def poll(self) -> float:
+    def read_new(self) -> list[dict[str, object]]:
         try:
             with open(self.path, "rb") as fh:
                 fh.seek(self.offset)
                 data = fh.read()
         except OSError:
-            return self.deadline
+            return []
         complete = data[: data.rfind(b"\n") + 1]
-        if complete:
-            self.offset += len(complete)
-            for line in complete.splitlines():
-                try:
-                    record = json.loads(line)
-                    self.records[int(record["i"])] = record
-                except (ValueError, KeyError, TypeError):
-                    continue  # a candidate scribbled on the file: the index check catches it
+        self.offset += len(complete)
+        records = []
+        for line in complete.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+
+class _Progress:
+    """Reads the runner's JSON-lines results as they grow; moves the deadline on each one."""
+
+    def __init__(self, path: Path, timeout: float, startup: float) -> None:
+        self.tail, self.timeout = JsonLinesTail(path), timeout
+        self.records: dict[int, dict[str, object]] = {}
+        self.deadline = time.monotonic() + startup + timeout
+
+    def restart(self, startup: float) -> None:
+        """A new runner appends to a fresh file: read from its start, allow for startup."""
+        self.tail.offset = 0
+        self.deadline = time.monotonic() + startup + self.timeout
+
+    def poll(self) -> float:
+        new = self.tail.read_new()
+        for record in new:
+            try:
+                self.records[int(record["i"])] = record  # type: ignore[call-overload]
+            except (KeyError, TypeError, ValueError):
+                continue  # a candidate scribbled on the file: the index check catches it
+        if new:
             self.deadline = time.monotonic() + self.timeout
         return self.deadline
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from coderemask.signals.sandbox import Limits, SandboxResult, Workspace, ignored_names, run
+from coderemask.signals.sandbox import JsonLinesTail, Limits, SandboxResult, Workspace, ignored_names, run
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
@@ -128,21 +128,9 @@ def _frames(raw: Any) -> tuple[Frame, ...]:
         return ()
 
 
-def _read_records(path: Path) -> list[dict[str, Any]]:
+def read_records(path: Path) -> list[dict[str, Any]]:
     """The plugin's JSON lines; a torn last line (the process died mid-write) is dropped."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    records = []
-    for line in text.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    return JsonLinesTail(path).read_new()
 
 
 def _outcome(record: Mapping[str, Any]) -> TestOutcome:
@@ -180,26 +168,49 @@ def _collect_message(errors: Sequence[CollectError]) -> str:
         f"{e.nodeid}: {e.exc_type}: {_last_line(e.message)}" for e in errors[:3])
 
 
+@dataclass
+class RecordLog:
+    """The record plugin's lines sorted by kind: finished tests, tests started, collection errors,
+    the session line (None when pytest did not finish) and any other kinds (in order)."""
+
+    tests: dict[str, TestOutcome] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    errors: list[CollectError] = field(default_factory=list)
+    session: dict[str, Any] | None = None
+    other: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, records: Iterable[Mapping[str, Any]]) -> RecordLog:
+        log = cls()
+        for record in records:
+            kind = record.get("kind")
+            if kind == "start":
+                log.started.append(str(record.get("nodeid")))
+            elif kind == "test":
+                log.tests[str(record.get("nodeid"))] = _outcome(record)
+            elif kind == "collect_error":
+                log.errors.append(CollectError(str(record.get("nodeid")), record.get("exc_type"),
+                                               str(record.get("message") or ""), _frames(record.get("frames"))))
+            elif kind == "session":
+                log.session = dict(record)
+            else:
+                log.other.append(dict(record))
+        return log
+
+    def blame_running(self, exc_type: str, message: str) -> None:
+        """The test that started but never finished gets an ``error`` of ``exc_type``."""
+        running = next((n for n in reversed(self.started) if n not in self.tests), None)
+        if running is not None:
+            self.tests[running] = TestOutcome(running, "error", exc_type, message)
+
+
 def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str) -> TestRun:
     """Turn plugin records plus the sandbox's verdict into a TestRun (without target fields).
 
     ``copy`` is the project copy's path, cut from messages so they name the user's paths.
     """
-    tests: dict[str, TestOutcome] = {}
-    started: list[str] = []
-    errors: list[CollectError] = []
-    session: dict[str, Any] | None = None
-    for record in records:
-        kind = record.get("kind")
-        if kind == "start":
-            started.append(str(record.get("nodeid")))
-        elif kind == "test":
-            tests[str(record.get("nodeid"))] = _outcome(record)
-        elif kind == "collect_error":
-            errors.append(CollectError(str(record.get("nodeid")), record.get("exc_type"),
-                                       str(record.get("message") or ""), _frames(record.get("frames"))))
-        elif kind == "session":
-            session = record
+    log = RecordLog.of(records)
+    tests, started, errors, session = log.tests, log.started, log.errors, log.session
     warnings: list[str] = []
     if session is not None:
         if not session.get("target_imported"):
@@ -211,7 +222,6 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str)
     code = sandbox.returncode
     if session is None or sandbox.status in ("timeout", "output_limit"):
         # pytest did not finish: the test that was running gets the blame
-        running = next((n for n in reversed(started) if n not in tests), None)
         died = sandbox.status in ("crashed", "memory", "cpu_limit", "output_limit")
         blame: str | None = None  # exc_type given to the test that was running
         if sandbox.status == "timeout":
@@ -223,8 +233,8 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str)
         else:
             status, blame = "crashed", "Crash"
             message = f"pytest did not finish: {sandbox.message}. {_last_line(sandbox.stderr)}".strip()
-        if running is not None and blame is not None:
-            tests[running] = TestOutcome(running, "error", blame, message)
+        if blame is not None:
+            log.blame_running(blame, message)
     else:
         code = int(session.get("exitstatus", code if code is not None else 3))
         if code in (3, 4):
@@ -329,6 +339,7 @@ def run_tests(
     extra_args: Sequence[str] = (),
     coverage: bool = True,
     plugin_autoload: bool = True,
+    test_timeouts: Mapping[str, float] | None = None,
 ) -> TestRun:
     """Run pytest on a sandboxed copy of ``project_dir`` with ``overlay`` files replaced.
 
@@ -336,7 +347,8 @@ def run_tests(
     (inclusive, 1-based) say where the candidate lives: frames there are marked and per-test
     coverage is kept for it. ``tests``: node ids or paths relative to the project (None: the
     project's default test discovery). ``timeout`` bounds the whole run; ``test_timeout`` each
-    test's call (None: no per-test limit). ``coverage=False`` skips the per-test line tracer.
+    test's call (None: no per-test limit) and ``test_timeouts`` (node id -> seconds) some tests'
+    calls their own. ``coverage=False`` skips the per-test line tracer.
     ``plugin_autoload=False`` sets PYTEST_DISABLE_PLUGIN_AUTOLOAD: much faster where heavy
     plugins are installed (here 0.5 s instead of 2-4 s per run), but tests that need a plugin
     (pytest-asyncio, pytest-benchmark fixtures...) then fail. With autoload on, the slow plugins
@@ -353,7 +365,7 @@ def run_tests(
     assert target is not None
     run = _pytest(project, overlay, tests, {"target": target, "lines": list(target_lines) if target_lines else None},
                   timeout=timeout, test_timeout=test_timeout, limits=limits, extra_args=extra_args,
-                  coverage=coverage, plugin_autoload=plugin_autoload)
+                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts)
     return replace(run, target_file=target, target_lines=target_lines)
 
 
@@ -384,34 +396,64 @@ def run_suite(
 
 def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
             timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
-            coverage: bool, plugin_autoload: bool) -> TestRun:
+            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None) -> TestRun:
     """One sandboxed pytest run with the plugin; ``scope`` holds the plugin's target settings."""
-    # absolute test paths inside the project must name the copy, never the original
-    tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
     limits = replace(limits or Limits(), wall_seconds=timeout)
     with Workspace(project, overlay) as ws:
-        ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
-        results = ws.aux / "results.jsonl"
-        settings = dict(scope)
-        if settings.get("target"):
-            settings["target"] = str(ws.project / settings["target"])
-        config = ws.write("config.json", json.dumps({
-            "results": str(results),
-            **settings,
-            "test_timeout": test_timeout or 0,
-            "trace": coverage,
-            "project": str(ws.project),
-            "original": str(project),
-        }), base=ws.aux)
-        python_path = [str(ws.aux)]
-        if (ws.project / "src").is_dir():  # src layout: the copy must win over an editable install
-            python_path.append(str(ws.project / "src"))
-        pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
-        argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, f"--rootdir={ws.project}",
-                *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
-        env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config)}
-        if not plugin_autoload:
-            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        sandbox = run(argv, workspace=ws, limits=limits, env=env)
-        records = _read_records(results)
+        launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
+                                test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
+                                extra_args=extra_args)
+        sandbox = run(launch.argv, workspace=ws, limits=limits, env=launch.env)
+        records = read_records(launch.results)
     return _interpret(records, sandbox, str(ws.project))
+
+
+@dataclass(frozen=True)
+class PytestLaunch:
+    """How to start pytest with the record plugin in a prepared workspace."""
+
+    argv: list[str]
+    env: dict[str, str]
+    results: Path  # the record plugin's JSON lines
+    config: dict[str, Any]  # what the plugin reads (paths name the copy)
+
+
+def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None,
+                   scope: Mapping[str, Any], *, test_timeout: float | None,
+                   test_timeouts: Mapping[str, float] | None = None, coverage: bool = True,
+                   plugin_autoload: bool = True, extra_args: Sequence[str] = (),
+                   plugins: Sequence[tuple[str, str]] = (), helpers: Sequence[tuple[str, str]] = (),
+                   settings: Mapping[str, Any] | None = None) -> PytestLaunch:
+    """Copy the record plugin (and ``plugins``: (helper file, module name), loaded with ``-p``;
+    ``helpers``: modules they import) into ``ws.aux``, write the plugin's config (plus
+    ``settings``) and build the pytest command line for ``tests``."""
+    # absolute test paths inside the project must name the copy, never the original
+    tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
+    ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
+    for helper, module in (*plugins, *helpers):
+        ws.add_helper(helper).rename(ws.aux / f"{module}.py")
+    results = ws.aux / "results.jsonl"
+    config = dict(scope)
+    if config.get("target"):
+        config["target"] = str(ws.project / config["target"])
+    config.update({
+        "results": str(results),
+        "test_timeout": test_timeout or 0,
+        "test_timeouts": dict(test_timeouts or {}),
+        "trace": coverage,
+        "project": str(ws.project),
+        "original": str(project),
+        **(settings or {}),
+    })
+    config_path = ws.write("config.json", json.dumps(config), base=ws.aux)
+    python_path = [str(ws.aux)]
+    if (ws.project / "src").is_dir():  # src layout: the copy must win over an editable install
+        python_path.append(str(ws.project / "src"))
+    pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
+    loaded = [arg for _, module in plugins for arg in ("-p", module)]
+    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
+            *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
+    env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config_path)}
+    if not plugin_autoload:
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return PytestLaunch(argv, env, results, config)
