@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .repair import Verdict
+from .problem import Verdict
 from .signals.localize import fault_evidence
 from .signals.pytest_session import SessionCandidate, SessionResult, TestPlan, fork_available, run_session, swap_blocker
 from .signals.sandbox import Candidate, CandidateResult, run_batch
@@ -150,6 +150,7 @@ class PytestChecker:
     baseline: TestRun | None = None
     time_limits: TimeLimits | None = None  # default: TimeLimits(ceiling=test_timeout)
     stop_early: bool = True
+    fork: bool = True  # False: every candidate in a fresh process (for setups a fork cannot keep)
     last_runs: list[TestRun] = field(default_factory=list, init=False)
     stats: ValidationStats = field(default_factory=ValidationStats, init=False)
     _verdicts: dict[str, Verdict] = field(default_factory=dict, init=False, repr=False)
@@ -203,13 +204,14 @@ class PytestChecker:
                         stop_early=self.stop_early)
 
     def _selected(self, nodeid: str) -> bool:
-        """Whether ``nodeid`` is one of ``tests`` (a node id, or inside a named file, folder or class)."""
+        """Whether ``nodeid`` is one of ``tests`` (a node id, one of a parametrized test's cases, or
+        inside a named file, folder or class)."""
         if self.tests is None:
             return True
         for test in self.tests:
             rel = _inside(Path(self.project_dir).resolve(), test.split("::")[0])
             name = (rel or test.split("::")[0]) + test[len(test.split("::")[0]):]
-            if nodeid == name or nodeid.startswith((name + "::", name.rstrip("/") + "/")):
+            if rel == "." or nodeid == name or nodeid.startswith((name + "::", name + "[", name.rstrip("/") + "/")):
                 return True
         return False
 
@@ -269,6 +271,8 @@ class PytestChecker:
         """Why ``code`` must run in a fresh process ("" when a forked session can take it)."""
         if plan is None:
             return f"the original's run was not clean ({self.ensure_baseline().status})"
+        if not self.fork:
+            return "forked sessions are turned off"
         if not self.qualname:
             return "no function name for the forked session"
         if not fork_available():

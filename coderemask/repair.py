@@ -11,14 +11,15 @@ seconds) is spent or no witness accuses anything (gave up). ``complete`` starts 
 body; ``repair`` from the current one.
 
 This module owns loop control and budgets. It does not know files, pytest or the CLI: the
-caller gives a ``Problem`` (text, editable region, context) and a ``Checker``.
+caller gives a ``Problem`` (text, editable region, context) and a ``Checker`` (both defined in
+``problem.py``, which needs no torch, and re-exported here).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -27,61 +28,13 @@ from .infill import encode_template
 from .model.base import Denoiser, fit_context
 from .point_edits import PointEdit, PointEditor
 from .policy import Policy, PolicyConfig, policy_config
+from .problem import Checker, Problem, Verdict  # defined in problem.py (no torch); re-exported here
 from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
 from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
 from .signals.confidence import confidence_evidence
 from .signals.syntax import enclosing_units, parses, syntax_evidence
 from .source import is_stub_code
 from .types import Evidence, PlannedSpan, RemaskPlan, Span
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A function to write or fix.
-
-    code: the function's text; region: its editable characters (the body); prefix / suffix:
-    read-only file context given to the model; name: for messages and traces.
-    """
-
-    code: str
-    region: Span
-    prefix: str = ""
-    suffix: str = ""
-    name: str = "function"
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.region.start <= self.region.end <= len(self.code)):
-            raise ConfigError(f"Problem.region={self.region}: outside the code of {self.name!r} ({len(self.code)} chars)")
-        if self.region.start == self.region.end:
-            raise ConfigError(f"Problem.region of {self.name!r} is empty: nothing is editable")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a checker says about one candidate function text."""
-
-    passed: int
-    total: int
-    evidence: tuple[Evidence, ...] = ()
-    summary: str = ""
-    complete: bool = True
-    """False when not every test ran (validation stopped at the first test that still fails):
-    tests that did not run count as not passed."""
-    passed_tests: frozenset[str] = frozenset()
-    """The tests that passed (by id), when the checker names its tests."""
-
-    @property
-    def ok(self) -> bool:
-        return self.total > 0 and self.passed == self.total
-
-
-class Checker(Protocol):
-    """Runs the tests of many candidate function texts (in a sandbox) and returns a Verdict each.
-
-    Evidence spans are characters of the candidate's text.
-    """
-
-    def check(self, codes: Sequence[str]) -> list[Verdict]: ...
 
 
 @dataclass(frozen=True)

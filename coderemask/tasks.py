@@ -4,6 +4,11 @@
 docstring; an empty stub body becomes a ``pass`` placeholder to be rewritten) and the tests to
 run: named pytest node ids, else (for ``fix``) the project's tests, else (for ``complete``) the
 docstring's examples. This module knows files and projects; it does not know models or CLIs.
+
+Nothing here imports torch before the named tests' baseline has run: a ``--test`` id that
+pytest cannot find is refused (TestSelectionError) before a front-end pays for the model.
+``checkers`` is imported once the baseline is through (it still reaches torch through
+``repair``).
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from typing import Literal, Sequence
 from .checkers import PytestChecker, ScriptChecker
 from .docstring_tests import example_tests
 from .errors import CoderemaskError
+from .problem import Checker, Problem
 from .signals.tests import TestRun, run_tests
 from .signals.timing import TimeLimits
-from .repair import Checker, Problem
 from .source import Target, TargetSpec, load_target
 from .types import Span
 
@@ -102,15 +107,50 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only", run
 
 
-def check_test_ids(run: TestRun, tests: Sequence[str]) -> None:
-    """Refuse test ids that pytest cannot find (``run``: the baseline run of exactly ``tests``)."""
-    if run.status == "error":
-        raise TestSelectionError(f"--test {' '.join(tests)}: pytest cannot run it: {run.message}")
+def check_test_ids(run: TestRun, tests: Sequence[str], project: Path | None = None) -> None:
+    """Refuse test ids that pytest cannot find (``run``: the baseline run of exactly ``tests``;
+    ``project``: the folder the ids are relative to, pytest's rootdir).
+
+    Refused (TestSelectionError): pytest stopped before running anything (``not found``, no such
+    file, an id outside the project); it collected no test from them (an empty module, a folder
+    without tests, every test deselected); or it dropped a ``FILE::NAME`` id without a word, as it
+    does when FILE is named too and holds no NAME. Not refused: tests that cannot be collected
+    (a module that does not import, perhaps because of the very bug to fix: the repair goes on as
+    it always did, and the candidates' runs say what they say), a crash or a timeout.
+    """
+    named = " ".join(tests)
+    if run.collect_errors or run.status in ("collection_error", "timeout", "crashed"):
+        return
+    if run.status == "error":  # name the ids pytest's reason names, when it names some
+        named = " ".join(t for t in tests if t in run.message) or named
+        raise TestSelectionError(f"--test {named}: pytest cannot run it: {run.message}")
+    if run.status == "no_tests":
+        raise TestSelectionError(f"--test {named}: pytest collected no tests (a module without tests, a folder "
+                                 "without test modules, or every test deselected)")
+    missing = [t for t in tests if project is not None and _dropped(t, run, project)]
+    if missing:
+        raise TestSelectionError(f"--test {' '.join(missing)}: not found: pytest collected "
+                                 f"{'its file' if len(missing) == 1 else 'their files'} but no test by that name")
+
+
+def _dropped(test: str, run: TestRun, project: Path) -> bool:
+    """Whether ``FILE::NAME`` matches no test of the run although FILE's tests ran (False when the
+    run says nothing about FILE: a path pytest names otherwise, a module it skipped)."""
+    path, sep, name = test.partition("::")
+    if not sep:
+        return False
+    resolved = (Path(path) if Path(path).is_absolute() else Path(project) / path).resolve()
+    if not resolved.is_relative_to(Path(project).resolve()):
+        return False
+    node = f"{resolved.relative_to(Path(project).resolve()).as_posix()}::{name}"
+    same_file = [t.nodeid for t in run.tests if t.nodeid.partition("::")[0] == node.partition("::")[0]]
+    return bool(same_file) and not any(n == node or n.startswith((node + "::", node + "[")) for n in same_file)
 
 
 def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
               project: Path | None = None, test_timeout: float = 10.0, text: str | None = None,
-              time_limits: TimeLimits | None = None, baseline: TestRun | None = None) -> FileTask:
+              time_limits: TimeLimits | None = None, baseline: TestRun | None = None,
+              fork: bool = True) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
 
     ``text``: the file's content as an editor holds it (default: read the file); the tests then
@@ -118,7 +158,8 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     original at once (the baseline that calibrates time limits; ``baseline`` gives one already
     made): ids that pytest cannot find raise TestSelectionError before any model work.
     ``time_limits``: how candidates' per-test limits follow from it (default: ``TimeLimits``
-    with ``test_timeout`` as the ceiling).
+    with ``test_timeout`` as the ceiling). ``fork=False``: every candidate in a fresh pytest
+    process instead of forked sessions.
     """
     target, file_text = load_target(spec, text=text)
     file_path = Path(target.path or str(spec).split("::")[0]).resolve()
@@ -131,16 +172,17 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     if tests and baseline is None:
         baseline = run_tests(root, target_file=relpath, tests=tests, overlay=overlay, test_timeout=test_timeout,
                              target_lines=(target.start_line, target.end_line))
-        check_test_ids(baseline, tests)
+        check_test_ids(baseline, tests, root)
     if mode == "fix" and not tests:
         tests, described, baseline = default_fix_tests(root, relpath, target, file_text if text is not None else None,
                                                        test_timeout=test_timeout)
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
+
     if tests is not None or mode == "fix":
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
                                 test_timeout=test_timeout, qualname=target.qualname, baseline=baseline,
-                                time_limits=time_limits or TimeLimits(ceiling=test_timeout))
+                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork)
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,

@@ -7,30 +7,15 @@ heavy packages ``sys.modules`` holds when the process ends.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("torch", "transformers")
-PROBE = (
-    "import atexit, json, runpy, sys\n"
-    f"atexit.register(lambda: print('HEAVY:', json.dumps([m for m in {HEAVY!r} if m in sys.modules]), "
-    "file=sys.stderr))\n"
-    "sys.argv = ['coderemask', *sys.argv[1:]]\n"
-    "runpy.run_module('coderemask.frontends.cli', run_name='__main__')\n"
-)
-
+from probes import REPO, ProbedCli
 
 def _run_cli(args: list[str], stdin: bytes = b"", cwd: Path = REPO) -> tuple[int, bytes, list[str]]:
     """Exit code, stdout and the heavy modules loaded, for ``coderemask ARGS`` fed ``stdin``."""
-    done = subprocess.run([sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, cwd=cwd,
-                          timeout=120)
-    lines = [line for line in done.stderr.decode().splitlines() if line.startswith("HEAVY: ")]
-    assert lines, done.stderr.decode()[-2000:]
-    return done.returncode, done.stdout, json.loads(lines[-1].removeprefix("HEAVY: "))
+    run = ProbedCli(args, cwd=cwd, stdin=stdin.decode(), timeout=120)
+    return run.rc, run.stdout.encode(), run.heavy
 
 
 @pytest.mark.parametrize("args", [

@@ -164,6 +164,14 @@ def test_each_candidate_sees_a_fresh_module_and_the_swapped_function(search: Pat
     assert checker.stats.forked == 3
 
 
+def test_a_module_the_tests_import_late_is_read_from_the_candidates_file(tmp_path: Path) -> None:
+    tests = "def test_late():\n    import late\n    assert late.f(2) == 4\n"
+    root = write_project(tmp_path, {"late.py": "def f(x):\n    return x + x + 1\n", "test_late.py": tests})
+    checker = checker_for(root, "late.py", "f")
+    verdicts = checker.check([checker.original, body(checker, "x + x + 1", "x + x"), body(checker, "x + x + 1", "x")])
+    assert [v.ok for v in verdicts] == [False, True, False] and checker.stats.forked == 2
+
+
 @pytest.mark.parametrize("qualname, old, new", [
     ("Box.size", "return len(self.items)", "return len(self.items) + 1"),  # property
     ("Box.double", "return 2 * x", "return 3 * x"),  # staticmethod
@@ -279,6 +287,21 @@ def test_swap_blocker(old: str, new: str, why: str | None) -> None:
 def test_a_closure_change_blocks_the_swap() -> None:
     source = "def outer():\n    y = 1\n    def inner(x):\n        return x\n    return inner\n"
     assert "closure" in swap_blocker(source, source.replace("return x", "return x + y"), 3)
+
+
+@pytest.mark.parametrize("tests, search_tests", [
+    (["test_search.py::test_found"], 1), (["test_search.py"], 6), (["."], 6), (["test_more.py::test_square"], 0)])
+def test_named_tests_select_their_part_of_a_whole_suite_baseline(search: Path, tests: list, search_tests: int) -> None:
+    (search / "test_more.py").write_text(
+        "import pytest\nfrom search import square\n\n\n@pytest.mark.parametrize('x', [1, 2])\n"
+        "def test_square(x):\n    assert square(x) == x * x\n")
+    whole = checker_for(search, "search.py", "square").ensure_baseline()  # as `fix` runs the suite
+    checker = checker_for(search, "search.py", "square", tests=tests + ["test_more.py::test_square"], baseline=whole)
+    plan = checker.plan()
+    assert plan is not None and {"test_more.py::test_square[1]", "test_more.py::test_square[2]"} <= set(plan.tests)
+    assert sum(n.startswith("test_search.py::") for n in plan.tests) == search_tests, plan.tests
+    verdict = checker.check([body(checker, "return x * x", "return x + x")])[0]
+    assert not verdict.ok and checker.stats.forked == 1
 
 
 def test_a_signature_change_takes_a_fresh_process_and_says_why(search: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Literal, Sequence
 from ..checkers import ScriptChecker
 from ..docstring_tests import example_tests
 from ..errors import ConfigError
-from ..repair import Checker, Problem
+from ..problem import Checker, Problem
 from ..signals.execution import passes
 from ..source import find_function
 from ..tasks import problem_from_target

@@ -153,7 +153,6 @@ class Server:
     def serve(self, req: Request) -> dict:
         """Run one request; emits progress and returns the result object."""
         from ..policy import policy_config
-        from ..repair import RepairConfig, complete, repair
         from ..results import Budget, Failed
         from ..source import TargetSpec
         from ..tasks import file_task
@@ -161,7 +160,9 @@ class Server:
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
-        task = file_task(spec, req.mode, tests=req.tests, text=req.text)
+        task = file_task(spec, req.mode, tests=req.tests, text=req.text)  # refuses unknown test ids
+        from ..repair import RepairConfig, complete, repair  # imports torch: only for a request to serve
+
         defaults = Budget()
         budget = Budget(max_nfe=int(req.budget.get("max_nfe", defaults.max_nfe)),
                         max_rounds=int(req.budget.get("max_rounds", defaults.max_rounds)),

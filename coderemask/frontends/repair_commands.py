@@ -56,6 +56,9 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
                    help=f"but never less than this many seconds (default {limits.floor:g})")
     p.add_argument("--hung-test-timeout", type=float, default=limits.hung,
                    help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
+    p.add_argument("--no-fork", dest="fork", action="store_false",
+                   help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
+                        "test setups a fork cannot keep)")
 
 
 def time_limits(args: argparse.Namespace) -> TimeLimits:
@@ -69,14 +72,20 @@ def time_limits(args: argparse.Namespace) -> TimeLimits:
                       hung=args.hung_test_timeout, ceiling=args.test_timeout)
 
 
-def _config(args: argparse.Namespace):
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Refuse bad policy and budget flags (UsageError / ConfigError) without importing torch."""
     from ..policy import policy_config
-    from ..repair import RepairConfig
-    from ..results import Budget
 
     policy_config(args.policy)  # an unknown name fails here, before the model loads
     for name in ("max_nfe", "max_rounds", "timeout", "candidates"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+
+
+def _config(args: argparse.Namespace):
+    from ..repair import RepairConfig  # imports torch
+    from ..results import Budget
+
+    _check_arguments(args)
     return RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
                         budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_seconds=args.timeout))
 
@@ -127,15 +136,19 @@ def explain(result, code_before: str) -> str:
 
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
-        from ..repair import complete, repair
         from ..results import Failed, Solved, cost_text, to_dict
         from ..tasks import file_task
         from ..writeback import digest, unified_diff, write_atomically
 
-        config = _config(args)
+        # Bad input is refused before torch is imported: the flags, then the target and the
+        # --test ids (file_task runs the named tests once on the original: the baseline).
+        _check_arguments(args)
         limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
-                         project=args.project, test_timeout=limits.ceiling, time_limits=limits)
+                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork)
+        from ..repair import complete, repair  # imports torch
+
+        config = _config(args)
         if mode == "complete" and not task.target.is_stub:
             print(f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)",
                   file=sys.stderr)

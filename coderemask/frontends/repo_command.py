@@ -52,7 +52,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         report = fix_repo(args.path, lambda: _load(args), config=config, max_functions=args.max_functions,
                           total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log,
-                          time_limits=time_limits(args))
+                          time_limits=time_limits(args), fork=args.fork)
     except RepoError as exc:
         raise UsageError(str(exc)) from None
     if args.json:

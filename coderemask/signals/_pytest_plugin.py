@@ -31,6 +31,7 @@ This file runs with the standard library and pytest only; it does not import cod
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -81,6 +82,21 @@ def begin_candidate(results: str, lines: list[int] | None) -> None:
     _covered.clear()
 
 
+@functools.lru_cache(maxsize=None)
+def _realpath(filename: str) -> str:
+    return os.path.realpath(filename)
+
+
+def warm_caches() -> None:
+    """Resolve the paths of every loaded module now (a forked session calls this once, so its
+    children do not each pay for it when they format tracebacks)."""
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        if isinstance(filename, str):
+            _in_target(filename)
+            _relative(filename)
+
+
 def last_outcome(nodeid: str) -> str | None:
     """The outcome recorded for ``nodeid`` in this process (None: not finished)."""
     return _finished.get(nodeid)
@@ -102,7 +118,7 @@ def _is_project_source(path: str) -> bool:
 def _in_target(filename: str) -> bool:
     known = _is_target.get(filename)
     if known is None:
-        path = os.path.realpath(filename)
+        path = _realpath(filename)
         known = _is_project_source(path) if _scope == "project" else path == _target
         _is_target[filename] = known
     return known
@@ -136,7 +152,7 @@ def _tracing(on: bool) -> None:
 
 def _relative(filename: str) -> str | None:
     """Path relative to the project copy, or None for frames outside it (pytest, stdlib...)."""
-    path = os.path.realpath(filename)
+    path = _realpath(filename)
     project = _config["project"]
     return os.path.relpath(path, project) if path.startswith(project + os.sep) else None
 
@@ -154,7 +170,8 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _frames(exc: BaseException) -> list[list[Any]]:
     """Frames inside the project copy, outermost first, marked when inside the target range."""
-    raw = [(f.filename, f.lineno or 0, f.name) for f in traceback.extract_tb(exc.__traceback__)]
+    summary = traceback.StackSummary.extract(traceback.walk_tb(exc.__traceback__), lookup_lines=False)
+    raw = [(f.filename, f.lineno or 0, f.name) for f in summary]
     if isinstance(exc, SyntaxError) and exc.filename:
         raw.append((exc.filename, exc.lineno or 0, "<module>"))
     frames = []

@@ -8,7 +8,8 @@ candidate's file text over the target file and forks a child. The child
 1. swaps the target function's ``__code__`` for the candidate's (compiled from the candidate's
    whole file, so line numbers, tracebacks and coverage name the real file), in every module
    object loaded from the target file; a test module that did ``from m import f`` holds the
-   same function object, so it sees the candidate too;
+   same function object, so it sees the candidate too (when no module was loaded from the file
+   at collection, the tests import the candidate's file from disk: nothing to swap);
 2. runs phase 1 (the tests that fail on the original) through pytest's own runtest protocol;
    with ``stop_early`` it stops at the first one that still fails, unless that failure took
    less than ``quick_failure`` seconds (phase 1 then goes on, up to 20 x that in all); phase 2
@@ -32,6 +33,7 @@ This file runs with the standard library and pytest only; it does not import cod
 
 from __future__ import annotations
 
+import gc
 import json
 import linecache
 import os
@@ -76,13 +78,16 @@ def _unwrap(obj: Any, name: str) -> types.FunctionType | None:
     return None
 
 
-def _functions(target: str, qualname: str) -> list[types.FunctionType]:
-    """The function ``qualname`` in every module object loaded from the file ``target``."""
-    found = []
+def _functions(target: str, qualname: str) -> list[types.FunctionType] | None:
+    """The function ``qualname`` in every module object loaded from the file ``target``; None
+    when no module is loaded from it (the tests import it later, from the candidate's file)."""
+    found: list[types.FunctionType] = []
+    loaded = False
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
-        if not path or os.path.realpath(path) != target:
+        if not isinstance(path, str) or os.path.realpath(path) != target:
             continue
+        loaded = True
         obj: Any = module
         for part in qualname.split("."):
             obj = vars(obj).get(part) if hasattr(obj, "__dict__") else None
@@ -91,11 +96,15 @@ def _functions(target: str, qualname: str) -> list[types.FunctionType]:
         function = _unwrap(obj, qualname.rsplit(".", 1)[-1]) if obj is not None else None
         if function is not None and all(function is not f for f in found):
             found.append(function)
-    return found
+    return found if loaded else None
 
 
-def _swap(task: dict[str, Any], candidate: dict[str, Any]) -> str | None:
-    """Put the candidate's code in the target function; why not, or None when done."""
+def _swap(task: dict[str, Any], candidate: dict[str, Any], functions: list[types.FunctionType] | None) -> str | None:
+    """Put the candidate's code in ``functions`` (the target function's objects); why not, or
+    None when done. With no module loaded from the target file (None), the candidate's file on
+    disk is what the tests will import: nothing to swap."""
+    if functions is None:
+        return None
     target, qualname = task["target"], task["qualname"]
     name = qualname.rsplit(".", 1)[-1]
     try:
@@ -105,24 +114,26 @@ def _swap(task: dict[str, Any], candidate: dict[str, Any]) -> str | None:
     new = find_code(module_code, name, task["first_line"])
     if new is None:
         return f"no function {qualname} at line {task['first_line']} in the candidate"
-    functions = _functions(target, qualname)
     if not functions:
         return f"{qualname} is not reachable in a module loaded from the target file"
     for function in functions:
         if len(function.__code__.co_freevars) != len(new.co_freevars):
             return f"{qualname}: the candidate's closure differs"
         function.__code__ = new
-    linecache.checkcache()
+    linecache.checkcache(target)
     return None
 
 
-def _run_child(session: pytest.Session, task: dict[str, Any], k: int, by_id: dict[str, pytest.Item]) -> int:
+def _run_child(session: pytest.Session, task: dict[str, Any], k: int, by_id: dict[str, pytest.Item],
+               functions: list[types.FunctionType] | None) -> int:
     """The forked child's work for candidate ``k``; returns its exit code."""
     candidate = task["candidates"][k]
     fresh_tmp = tempfile.mkdtemp(prefix=f"cand{k}-", dir=os.environ.get("TMPDIR"))
     os.environ["TMPDIR"] = tempfile.tempdir = fresh_tmp  # no temp files shared with other candidates
+    entered = time.monotonic()
     records.begin_candidate(os.path.join(task["results_dir"], f"cand-{k}.jsonl"), candidate.get("lines"))
-    why = _swap(task, candidate)
+    why = _swap(task, candidate, functions)
+    swapped = time.monotonic()
     if why is not None:
         records._emit({"kind": "no_swap", "message": why})
         return _NO_SWAP
@@ -134,15 +145,16 @@ def _run_child(session: pytest.Session, task: dict[str, Any], k: int, by_id: dic
             records._emit({"kind": "stopped", "nodeid": item.nodeid})
             break
         nextitem = order[i + 1] if i + 1 < len(order) else None
-        began = time.monotonic()
+        item_began = time.monotonic()
         item.ihook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-        took = time.monotonic() - began
+        took = time.monotonic() - item_began
         if i < len(phase1) and task.get("stop_early") and records.last_outcome(item.nodeid) in ("failed", "error"):
             failed, spent = True, spent + took
             if took >= quick or spent >= 20 * quick:
                 records._emit({"kind": "stopped", "nodeid": item.nodeid})
                 break
-    records._emit({"kind": "done"})
+    records._emit({"kind": "done", "swap_seconds": round(swapped - entered, 6),
+                   "test_seconds": round(time.monotonic() - swapped, 6)})
     return 0
 
 
@@ -180,7 +192,7 @@ def _reap_group(pid: int) -> None:
 
 
 def _candidate(session: pytest.Session, task: dict[str, Any], k: int, by_id: dict[str, pytest.Item],
-               out: Any) -> None:
+               functions: list[types.FunctionType] | None, out: Any) -> None:
     """Write candidate ``k``'s file, fork its child, wait, and record how it ended."""
     candidate = task["candidates"][k]
     with open(task["target"], "w", encoding="utf-8") as fh:  # for tests that read or re-import it
@@ -194,7 +206,7 @@ def _candidate(session: pytest.Session, task: dict[str, Any], k: int, by_id: dic
         code = 1
         try:
             os.setpgid(0, 0)
-            code = _run_child(session, task, k, by_id)
+            code = _run_child(session, task, k, by_id, functions)
         except BaseException:  # noqa: BLE001 - the parent reports the crash
             try:
                 records._emit({"kind": "child_error", "message": traceback.format_exc()[-2000:]})
@@ -246,11 +258,15 @@ def pytest_runtestloop(session: pytest.Session) -> object:
         if why is not None:
             return True
         by_id = {item.nodeid: item for item in session.items}
+        functions = _functions(task["target"], task["qualname"])  # found once, swapped in each child
+        records.warm_caches()
+        gc.collect()
+        gc.freeze()  # children's collections leave the session's objects alone: fewer copy-on-write faults
         with open(task["target"], encoding="utf-8") as fh:
             original = fh.read()
         try:
             for k in range(task.get("start", 0), len(task["candidates"])):
-                _candidate(session, task, k, by_id, out)
+                _candidate(session, task, k, by_id, functions, out)
         finally:
             with open(task["target"], "w", encoding="utf-8") as fh:
                 fh.write(original)
