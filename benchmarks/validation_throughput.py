@@ -13,7 +13,8 @@ candidates for the buggy function (each candidate's text differs, so nothing is 
     half-hang  half fail fast, half loop forever (``lo = mid``) on the tests that search
     all-hang   every candidate loops forever: the cost of one hanging candidate
 
-Both paths use the same calibrated per-test limits (``signals.timing.TimeLimits`` defaults) and
+Seconds are the median of ``--repeats`` runs (this machine's timings vary by tens of percent
+from run to run). Both paths use the same calibrated per-test limits (``signals.timing.TimeLimits`` defaults) and
 the same number of workers (one per core); the fresh-process path runs on ``--fresh`` candidates
 of each mix only, since it is slow. This script measures validation only: no model runs.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -126,35 +128,42 @@ def checker(root: Path, fork: bool) -> PytestChecker:
     return c
 
 
-def timed(c: PytestChecker, codes: list[str]) -> tuple[float, int]:
-    began = time.monotonic()
-    verdicts = c.check(codes)
-    return time.monotonic() - began, sum(v.ok for v in verdicts)
+def timed(root: Path, fork: bool, mix: str, n: int, repeats: int) -> tuple[float, int]:
+    """Median seconds to check ``n`` candidates of ``mix`` (a fresh checker and fresh texts each
+    repeat, so nothing is cached), and how many of the last repeat's passed."""
+    times, ok = [], 0
+    for repeat in range(repeats):
+        c = checker(root, fork)
+        codes = [code.replace('"""(', f'"""[{repeat}](') for code in candidates(c.original, mix, n)]
+        began = time.monotonic()
+        verdicts = c.check(codes)
+        times.append(time.monotonic() - began)
+        ok = sum(v.ok for v in verdicts)
+        assert not fork or c.stats.fresh == 0, c.stats.describe()
+    return statistics.median(times), ok
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--candidates", type=int, default=60, help="candidates per mix, forked sessions")
     parser.add_argument("--fresh", type=int, default=8, help="candidates per mix, one fresh process each")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per cell; the median is shown (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = project(Path(tmp))
         print(f"{os.cpu_count()} cores; 9 test functions (11 items), 3 failing on the original; "
-              f"{args.candidates} candidates per mix (forked), {args.fresh} (fresh processes)\n")
+              f"{args.candidates} candidates per mix (forked), {args.fresh} (fresh processes); "
+              f"median of {args.repeats} runs\n")
         print("| mix | forked: candidates/s | s per candidate | fresh process: candidates/s | "
               "s per candidate | ratio | solved (forked, fresh) |")
         print("|---|---:|---:|---:|---:|---:|---|")
         for mix in MIXES:
-            forked = checker(root, True)
-            original = forked.original
-            t_fork, ok_fork = timed(forked, candidates(original, mix, args.candidates))
-            fresh = checker(root, False)
-            t_fresh, ok_fresh = timed(fresh, candidates(original, mix, args.fresh))
+            t_fork, ok_fork = timed(root, True, mix, args.candidates, args.repeats)
+            t_fresh, ok_fresh = timed(root, False, mix, args.fresh, args.repeats)
             rate_fork, rate_fresh = args.candidates / t_fork, args.fresh / t_fresh
             print(f"| {mix} | {rate_fork:.1f} | {t_fork / args.candidates:.3f} | {rate_fresh:.2f} | "
                   f"{t_fresh / args.fresh:.3f} | {rate_fork / rate_fresh:.1f}x | {ok_fork}/{args.candidates}, "
                   f"{ok_fresh}/{args.fresh} |", flush=True)
-            assert forked.stats.fresh == 0, forked.stats.describe()
 
 
 if __name__ == "__main__":

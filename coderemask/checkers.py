@@ -27,7 +27,7 @@ from .problem import Verdict
 from .signals.localize import fault_evidence
 from .signals.pytest_session import SessionCandidate, SessionResult, TestPlan, fork_available, run_session, swap_blocker
 from .signals.sandbox import Candidate, CandidateResult, run_batch
-from .signals.timing import TimeLimits
+from .signals.timing import TimeLimits, timed_out
 from .signals.tests import Frame, TestOutcome, TestRun, _inside, run_tests
 from .types import Evidence, Span
 
@@ -132,8 +132,8 @@ class PytestChecker:
       process collects the tests once, a child per candidate), spread over ``workers``
       sessions; the others, and any a session cannot take, run in a fresh process each
       (``stats`` counts both and says why);
-    - a candidate stopped early after fixing some failing tests is run again in full, so the
-      loop can rank it by every test;
+    - a candidate stopped before phase 2 after fixing some failing tests (and hanging nowhere)
+      is run again in full, so the loop can rank it by every test;
     - a code already checked is never run again.
     """
 
@@ -298,7 +298,9 @@ class PytestChecker:
 
 
 def _stopped_after_progress(run: TestRun, plan: TestPlan) -> bool:
-    """A run stopped early in phase 1 after some test that failed on the original passed."""
-    ran = {t.nodeid: t.outcome for t in run.tests}
-    fixed = any(ran.get(n) == "passed" for n in plan.phase1)
-    return fixed and not set(plan.tests) <= set(ran)
+    """A run that stopped before phase 2 although some test that failed on the original now
+    passes, and that hung nowhere (a hanging candidate is not worth a second, longer run)."""
+    ran = {t.nodeid: t for t in run.tests}
+    fixed = any(ran[n].outcome == "passed" for n in plan.phase1 if n in ran)
+    hung = run.status != "ok" or any(timed_out(t) for t in run.tests)
+    return fixed and not hung and not set(plan.tests) <= set(ran)

@@ -160,7 +160,7 @@ def cost(rounds: Sequence[Round]) -> dict[str, dict[str, float]]:
 def cost_text(result: RepairResult) -> str:
     """``ranking N NFE in T ms, denoising N NFE in T ms``: the run's model cost, for summaries."""
     return ", ".join(f"{what} {c['nfe']} NFE in {c['seconds'] * 1000:.0f} ms"
-                     for what, c in cost(result.rounds).items())
+                     for what, c in cost(result.rounds).items() if c["nfe"] or c["seconds"])
 
 
 def to_dict(result: RepairResult) -> dict[str, Any]:

@@ -59,7 +59,7 @@ _NOT_SOURCE_DIRS = {"tests", "test", "testing", "site-packages", "dist-packages"
 _reports: dict[str, dict[str, Any]] = {}
 _test_timeouts: dict[str, float] = {str(k): float(v) for k, v in (_config.get("test_timeouts") or {}).items()}
 _raised: dict[str, BaseException] = {}  # node id -> what its call phase raised (this plugin's own record)
-_finished: dict[str, str] = {}  # node id -> recorded outcome
+_finished: dict[str, dict[str, Any]] = {}  # node id -> its record
 
 
 class TimeLimitExceeded(BaseException):
@@ -99,7 +99,14 @@ def warm_caches() -> None:
 
 def last_outcome(nodeid: str) -> str | None:
     """The outcome recorded for ``nodeid`` in this process (None: not finished)."""
-    return _finished.get(nodeid)
+    record = _finished.get(nodeid)
+    return record["outcome"] if record else None
+
+
+def timed_out(nodeid: str) -> bool:
+    """Whether ``nodeid`` was stopped by its time limit in this process."""
+    record = _finished.get(nodeid)
+    return bool(record) and record.get("exc_type") == TimeLimitExceeded.__name__
 
 
 def _is_project_source(path: str) -> bool:
@@ -282,7 +289,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             if type(call.excinfo.value).__module__.startswith(("_pytest", "pytest")):
                 # pytest's own errors (fixture lookup...) say more in the report than in str()
                 text = report.longreprtext.replace(_config["project"] + os.sep, "")
-                record["message"] = text[:MESSAGE_CHARS]
+                record["message"] = text[:MESSAGE_CHARS] or record["message"]  # empty under --tb=no
     return report
 
 
@@ -296,7 +303,7 @@ def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
         lines = sorted(_covered)
         if _lines is not None:
             lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
-    _finished[nodeid] = record["outcome"]
+    _finished[nodeid] = record
     _emit({"kind": "test", "nodeid": nodeid, **record, "lines": lines})
 
 

@@ -14,8 +14,10 @@ test was not collected), the candidate's function was not reachable, or the sess
 
 Phases (``TestPlan``): phase 1 holds the tests that fail on the original; phase 2 holds the rest
 (regressions) and runs only when every phase-1 test passes. With ``stop_early`` phase 1 stops at
-the first test that still fails, unless that failure was quick (then the other failing tests,
-as cheap, still run and show partial progress). Each test has its own
+the first test that hits its time limit: a hanging candidate costs one limit. A test that fails
+fast does not stop phase 1: the other failing tests cost as little, and which of them pass is
+the partial progress the search needs (deciding by a failure's duration would make verdicts
+depend on the machine's load). Each test has its own
 time limit (``signals.timing``); a child past the sum of its limits plus a grace is killed.
 
 Contained as ``sandbox.run`` contains any command: the session is one sandboxed process; its
@@ -30,6 +32,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +43,7 @@ from coderemask.signals.sandbox import JsonLinesTail, Limits, Workspace, run
 from coderemask.signals.tests import RecordLog, TestRun, _inside, _interpret, prepare_pytest, read_records
 
 SESSION_PLUGIN = "_coderemask_pytest_session"
+SESSION_ARGS = ("--tb=no",)  # the records carry each failure; pytest's own report of it costs ~40% of a child
 GRACE = 0.5  # seconds a child gets past the sum of its tests' limits before it is killed
 STARTUP = 60.0  # seconds the session may take to import the project and collect
 
@@ -65,10 +69,6 @@ class TestPlan:
     limits: Mapping[str, float]
     default_limit: float
     stop_early: bool = True
-    quick_failure: float = 0.05
-    """With ``stop_early``, a phase-1 test that fails in less than this many seconds does not
-    stop phase 1 (the other failing tests cost as little and show partial progress); a slower
-    failure, a hang or a crash does, as does phase 1 passing 20 x this in all."""
 
     @property
     def tests(self) -> tuple[str, ...]:
@@ -135,7 +135,9 @@ def swap_blocker(original: str, candidate: str, first_line: int) -> str | None:
     codes = []
     for text in (original, candidate):
         try:
-            module = compile(text, "<swap>", "exec", dont_inherit=True)
+            with warnings.catch_warnings():  # a candidate's SyntaxWarnings are the tests' business
+                warnings.simplefilter("ignore")
+                module = compile(text, "<swap>", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as exc:
             return f"the file does not compile: {exc}"
         codes.append(find_code(module, old.name, line))
@@ -233,7 +235,6 @@ def run_session(
             "limits": dict(plan.limits),
             "default_limit": plan.default_limit,
             "stop_early": plan.stop_early,
-            "quick_failure": plan.quick_failure,
             "grace": GRACE,
             "results_dir": str(ws.aux),
             "session_file": str(session_file),
@@ -241,7 +242,8 @@ def run_session(
         tasks_path = ws.write("session_tasks.json", json.dumps(tasks), base=ws.aux)
         launch = prepare_pytest(
             ws, project, {}, plan.tests, {"target": target, "lines": None}, test_timeout=plan.default_limit,
-            test_timeouts=plan.limits, coverage=coverage, plugin_autoload=plugin_autoload, extra_args=extra_args,
+            test_timeouts=plan.limits, coverage=coverage, plugin_autoload=plugin_autoload,
+            extra_args=[*extra_args, *SESSION_ARGS],
             plugins=[("_pytest_session.py", SESSION_PLUGIN)], helpers=[("_swap.py", "_coderemask_swap")],
             settings={"session": {"tasks": str(tasks_path)}})
         progress = _SessionProgress(session_file, plan.budget(), startup)
