@@ -78,21 +78,24 @@ def _buggy_project(tmp_path: Path) -> Path:
 # (the id and pytest's reason).
 BAD_IDS = [
     pytest.param(["test_stats.py::test_nope"], ["test_stats.py::test_nope", "not found"], id="missing-function"),
+    pytest.param(["test_nope.py::test_x"], ["test_nope.py::test_x", "file or directory not found"],
+                 id="missing-file"),
+    pytest.param(["test_stats.py::test_mean", "test_stats.py::test_nope"],  # only the missing one is named
+                 ["--test test_stats.py::test_nope: pytest cannot run it", "not found"], id="one-good-one-missing"),
+    pytest.param(["test_empty.py"], ["test_empty.py", "collected no tests"], id="module-without-tests"),
+]
+# More forms, refused by file_task itself (the CLI path above is the same for all of them).
+MORE_BAD_IDS = [
     pytest.param(["test_stats.py::TestStats::test_x"], ["test_stats.py::TestStats::test_x", "not found"],
                  id="missing-class"),
     pytest.param(["test_stats.py::test_clamp_high[7]"], ["test_stats.py::test_clamp_high[7]", "not found"],
                  id="missing-parameter"),
-    pytest.param(["test_nope.py::test_x"], ["test_nope.py::test_x", "file or directory not found"],
-                 id="missing-file"),
     pytest.param(["nope/test_x.py"], ["nope/test_x.py", "file or directory not found"], id="missing-folder"),
     pytest.param(["../outside.py::test_x"], ["../outside.py::test_x", "outside the project folder"],
                  id="outside-the-project"),
-    pytest.param(["test_stats.py::test_mean", "test_stats.py::test_nope"],  # only the missing one is named
-                 ["--test test_stats.py::test_nope: pytest cannot run it", "not found"], id="one-good-one-missing"),
     # pytest itself drops a missing FILE::NAME without a word when FILE is named too
     pytest.param(["test_stats.py", "test_stats.py::test_nope"],
                  ["--test test_stats.py::test_nope: not found", "no test by that name"], id="file-and-missing-function"),
-    pytest.param(["test_empty.py"], ["test_empty.py", "collected no tests"], id="module-without-tests"),
 ]
 
 
@@ -111,6 +114,15 @@ def test_fix_refuses_an_id_pytest_cannot_find_before_importing_torch(tmp_path: P
     assert (project / "stats.py").read_text() == before and not (project / "stats.py.orig").exists()
 
 
+@pytest.mark.parametrize("ids, words", MORE_BAD_IDS)
+def test_file_task_refuses_more_forms_of_missing_ids(tmp_path: Path, ids: list[str], words: list[str]) -> None:
+    project = _quickfix(tmp_path)
+    with pytest.raises(TestSelectionError) as caught:
+        file_task(f"{project / 'stats.py'}::clamp", "fix", tests=ids, project=project)
+    for word in words:
+        assert word in str(caught.value), (word, str(caught.value))
+
+
 def test_fix_refuses_with_absolute_paths_from_another_folder(tmp_path: Path) -> None:
     project = _quickfix(tmp_path)
     bad = f"{project / 'test_stats.py'}::test_nope"
@@ -120,9 +132,8 @@ def test_fix_refuses_with_absolute_paths_from_another_folder(tmp_path: Path) -> 
 
 @pytest.mark.slow  # these get as far as importing torch for the model (about 4 s each here)
 @pytest.mark.parametrize("ids, checked_by", [
-    (["test_stats.py::test_clamp_high"], "pytest test_stats.py::test_clamp_high"),
     (["test_stats.py", "test_stats.py::test_mean"], "pytest test_stats.py test_stats.py::test_mean"),
-], ids=["one-id", "file-and-id-in-it"])
+], ids=["file-and-id-in-it"])
 def test_fix_goes_on_to_the_model_with_ids_pytest_finds(tmp_path: Path, ids: list[str], checked_by: str) -> None:
     project = _quickfix(tmp_path)
     Cli(["fix", "stats.py::clamp", *_test_flags(ids), "--model", NO_MODEL], cwd=project) \

@@ -146,6 +146,8 @@ def test_session_verdicts_equal_fresh_process_verdicts(name: str) -> None:
     for code, a, b in zip(codes, got, want):
         assert (a.passed, a.total, a.passed_tests) == (b.passed, b.total, b.passed_tests), code
         assert a.complete and b.complete
+        # per-test coverage and tracebacks work in a forked child: fault localization agrees
+        assert [(e.span, round(e.score, 6)) for e in a.evidence] == [(e.span, round(e.score, 6)) for e in b.evidence]
     assert got[1].ok, "the fix passes every test"
     assert not got[0].ok and not got[2].ok
 
