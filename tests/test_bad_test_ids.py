@@ -4,7 +4,7 @@
 traceback); the editor answers ``bad_input``. "Before any model work" is checked where it can be
 seen: the CLI runs in a fresh interpreter whose ``atexit`` hook reports whether torch or
 transformers were ever imported, and the editor's Server gets a ``load_model`` that fails the
-test. Every run also has a time bound: a refusal costs one pytest start, seconds, not a repair.
+test (no time bound: speed is for benchmarks, and these checks show no model work was done).
 
 Positive controls run the same commands with ids pytest finds and ``--model`` naming a folder
 that does not exist: they get past the test check (the "checked by" line is printed) and stop
@@ -26,21 +26,19 @@ from coderemask.tasks import TestSelectionError, file_task
 from probes import REPO, ProbedCli
 
 NO_MODEL = "/nonexistent/coderemask-model"  # a load would fail at once, naming this folder
-SECONDS = 30.0  # a refusal is one pytest start (about 1 s here); a repair takes minutes
 
 
 class Cli(ProbedCli):
     """One ``coderemask ARGS`` run in a fresh interpreter, with the checks of a refusal."""
 
     def assert_refused(self, *words: str) -> None:
-        """Exit 2, the words in one message on stderr, no traceback, no torch, no model, seconds."""
+        """Exit 2, the words in one message on stderr, no traceback, no torch, no model."""
         assert self.rc == 2, (self.rc, self.stderr)
         for word in words:
             assert word in self.stderr, (word, self.stderr)
         assert "Traceback" not in self.stderr, self.stderr
         assert "model folder" not in self.stderr, self.stderr  # the model was never asked for
         assert self.heavy == [], f"imported {self.heavy} before refusing: {self.stderr}"
-        assert self.seconds < SECONDS, f"{self.seconds:.1f}s to refuse"
 
     def assert_passed_the_test_check(self, checked_by: str) -> None:
         """Past file_task (its line printed), stopped by the missing model: not a test-id refusal."""
@@ -171,7 +169,6 @@ def test_repo_refuses_an_id_pytest_cannot_find(tmp_path: Path, ids: list[str], w
     for word in words:
         assert word in run.stderr, (word, run.stderr)
     assert "Traceback" not in run.stderr and "model folder" not in run.stderr, run.stderr
-    assert run.seconds < SECONDS, f"{run.seconds:.1f}s to refuse"
     # (repo still imports torch at start-up, for its RepairConfig; the model is never loaded)
 
 
@@ -227,7 +224,7 @@ def test_the_editor_cli_answers_bad_input_before_importing_torch(tmp_path: Path)
     assert [(a["id"], a.get("code") or a.get("status")) for a in answers] == [
         (0, "bad_input"), (1, "bad_input"), (9, "shutdown")]
     assert "test_stats.py::test_nope" in answers[0]["message"] and "test_nope.py::test_x" in answers[1]["message"]
-    assert run.heavy == [] and run.seconds < SECONDS, (run.heavy, run.seconds)
+    assert run.heavy == [], run.heavy
 
 
 # ------------------------------------------------- file_task: what is found, what is not refused

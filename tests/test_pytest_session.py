@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -193,17 +192,16 @@ def test_a_hanging_candidate_stops_at_its_calibrated_limit_and_neighbours_run(se
     c_level = body(checker, "return -1", "return sum(range(10 ** 12))")  # the alarm cannot interrupt C code
     good = body(checker, "return -1", "return -1 ")
     checker.check([checker.original])  # the baseline
-    began = time.monotonic()
+    limits = checker.plan().limits
     verdicts = checker.check([busy, good, sleeping, good + "\n", c_level, good + "\n\n"])
-    seconds = time.monotonic() - began
     assert [v.ok for v in verdicts] == [False, True, False, True, False, True]
     runs = dict(zip([busy, good, sleeping, good + "\n", c_level, good + "\n\n"], checker.last_runs))
     hung = {t.nodeid: t for t in runs[busy].tests}
-    assert hung["test_search.py::test_missing"].exc_type == "TimeLimitExceeded"
+    missing = hung["test_search.py::test_missing"]
+    assert missing.exc_type == "TimeLimitExceeded" and limits["test_search.py::test_missing"] == 0.25
+    assert f"longer than {0.25:g} s" in missing.message  # its calibrated limit, not the 10 s ceiling
     assert hung["test_search.py::test_found"].outcome == "passed"  # the other tests still ran
     assert runs[c_level].status == "timeout"  # killed by the session, not by the test's alarm
-    # three hangs at ~0.25-0.5 s each plus the session's start-up: nowhere near 3 x 10 s
-    assert seconds < 12, seconds
 
 
 def test_crashes_are_reported_as_crashed_not_passed(search: Path) -> None:
