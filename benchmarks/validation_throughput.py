@@ -16,7 +16,8 @@ candidates for the buggy function (each candidate's text differs, so nothing is 
 Seconds are the median of ``--repeats`` runs (this machine's timings vary by tens of percent
 from run to run). Both paths use the same calibrated per-test limits (``signals.timing.TimeLimits`` defaults) and
 the same number of workers (one per core); the fresh-process path runs on ``--fresh`` candidates
-of each mix only, since it is slow. This script measures validation only: no model runs.
+of each mix only, since it is slow. ``--old-limits`` adds the fresh-process path as it was before
+calibrated limits (10 s per test; one run, since it is slower still). This script measures validation only: no model runs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 from coderemask.checkers import PytestChecker
+from coderemask.signals.timing import TimeLimits
 from coderemask.source import load_target
 
 SEARCH = '''\
@@ -121,19 +123,22 @@ def candidates(original: str, mix: str, n: int) -> list[str]:
     return out
 
 
-def checker(root: Path, fork: bool) -> PytestChecker:
+def checker(root: Path, fork: bool, old_limits: bool = False) -> PytestChecker:
+    """A checker for the planted bug; ``old_limits``: every test may run 10 s, as before calibration."""
     target, text = load_target(f"{root / 'search.py'}::bsearch")
-    c = PytestChecker(root, "search.py", text, target.span, qualname=target.qualname if fork else "")
+    limits = TimeLimits(floor=10.0, hung=10.0, ceiling=10.0) if old_limits else None
+    c = PytestChecker(root, "search.py", text, target.span, qualname=target.qualname if fork else "",
+                      time_limits=limits)
     c.check([c.original])  # the baseline run: calibrates the limits (not timed)
     return c
 
 
-def timed(root: Path, fork: bool, mix: str, n: int, repeats: int) -> tuple[float, int]:
+def timed(root: Path, fork: bool, mix: str, n: int, repeats: int, old_limits: bool = False) -> tuple[float, int]:
     """Median seconds to check ``n`` candidates of ``mix`` (a fresh checker and fresh texts each
     repeat, so nothing is cached), and how many of the last repeat's passed."""
     times, ok = [], 0
     for repeat in range(repeats):
-        c = checker(root, fork)
+        c = checker(root, fork, old_limits)
         codes = [code.replace('"""(', f'"""[{repeat}](') for code in candidates(c.original, mix, n)]
         began = time.monotonic()
         verdicts = c.check(codes)
@@ -148,22 +153,29 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=60, help="candidates per mix, forked sessions")
     parser.add_argument("--fresh", type=int, default=8, help="candidates per mix, one fresh process each")
     parser.add_argument("--repeats", type=int, default=3, help="runs per cell; the median is shown (default 3)")
+    parser.add_argument("--old-limits", action="store_true",
+                        help="also time the fresh-process path with 10 s per test, as before calibration (one run)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = project(Path(tmp))
         print(f"{os.cpu_count()} cores; 9 test functions (11 items), 3 failing on the original; "
               f"{args.candidates} candidates per mix (forked), {args.fresh} (fresh processes); "
               f"median of {args.repeats} runs\n")
+        old = " fresh, 10 s per test: s per candidate | ratio to it |" if args.old_limits else ""
         print("| mix | forked: candidates/s | s per candidate | fresh process: candidates/s | "
-              "s per candidate | ratio | solved (forked, fresh) |")
-        print("|---|---:|---:|---:|---:|---:|---|")
+              f"s per candidate | ratio | solved (forked, fresh) |{old}")
+        print("|---|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if args.old_limits else ""))
         for mix in MIXES:
             t_fork, ok_fork = timed(root, True, mix, args.candidates, args.repeats)
             t_fresh, ok_fresh = timed(root, False, mix, args.fresh, args.repeats)
             rate_fork, rate_fresh = args.candidates / t_fork, args.fresh / t_fresh
+            old = ""
+            if args.old_limits:
+                t_old, _ = timed(root, False, mix, args.fresh, 1, old_limits=True)
+                old = f" {t_old / args.fresh:.3f} | {(t_old / args.fresh) / (t_fork / args.candidates):.0f}x |"
             print(f"| {mix} | {rate_fork:.1f} | {t_fork / args.candidates:.3f} | {rate_fresh:.2f} | "
                   f"{t_fresh / args.fresh:.3f} | {rate_fork / rate_fresh:.1f}x | {ok_fork}/{args.candidates}, "
-                  f"{ok_fresh}/{args.fresh} |", flush=True)
+                  f"{ok_fresh}/{args.fresh} |{old}", flush=True)
 
 
 if __name__ == "__main__":
