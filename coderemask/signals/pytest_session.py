@@ -28,6 +28,7 @@ sandbox; it does not know models, verdicts or the repair loop.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import sys
@@ -114,39 +115,53 @@ def code_first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return min([node.lineno] + [d.lineno for d in node.decorator_list])
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a code-object swap must keep of a file: the function's kind and name, its header
+    (parameters, return annotation, decorators), its free variables, and the rest of the file."""
+
+    kind: type
+    name: str
+    header: tuple
+    freevars: tuple[str, ...]
+    outside: str  # the module's AST with the function's body emptied
+
+
+@functools.lru_cache(maxsize=8)  # the original's shape is asked for with every candidate
+def _shape(text: str, first_line: int) -> _Shape | str:
+    """The shape of the function at ``first_line`` of ``text``, or why there is none."""
+    try:
+        tree = ast.parse(text)
+        with warnings.catch_warnings():  # a candidate's SyntaxWarnings are the tests' business
+            warnings.simplefilter("ignore")
+            module = compile(text, "<swap>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return f"the file does not parse: {exc}"
+    node = _function_at(tree, first_line)
+    if node is None:
+        return f"no function starts at line {first_line}"
+    code = find_code(module, node.name, code_first_line(node))
+    if code is None:
+        return "the function's code object was not found"
+    header = (ast.dump(node.args), ast.dump(node.returns) if node.returns else "",
+              tuple(ast.dump(d) for d in node.decorator_list))
+    node.body = []
+    return _Shape(type(node), node.name, header, code.co_freevars, ast.dump(tree))
+
+
 def swap_blocker(original: str, candidate: str, first_line: int) -> str | None:
     """Why ``candidate`` (the whole file) cannot replace the function of ``original`` at
     ``first_line`` by swapping its code object, or None when it can."""
-    try:
-        trees = ast.parse(original), ast.parse(candidate)
-    except (SyntaxError, ValueError) as exc:
-        return f"the file does not parse: {exc}"
-    nodes = [_function_at(tree, first_line) for tree in trees]
-    if nodes[0] is None or nodes[1] is None:
-        return f"no function starts at line {first_line}"
-    old, new = nodes  # type: ignore[misc]
-    if type(old) is not type(new) or old.name != new.name:
+    old, new = _shape(original, first_line), _shape(candidate, first_line)
+    if isinstance(old, str) or isinstance(new, str):
+        return old if isinstance(old, str) else new  # type: ignore[return-value]
+    if (old.kind, old.name) != (new.kind, new.name):
         return "the function's kind or name changed"
-    header = [(ast.dump(n.args), ast.dump(n.returns) if n.returns else "",
-               [ast.dump(d) for d in n.decorator_list]) for n in (old, new)]
-    if header[0] != header[1]:
+    if old.header != new.header:
         return "the function's signature or decorators changed"
-    line = code_first_line(old)
-    codes = []
-    for text in (original, candidate):
-        try:
-            with warnings.catch_warnings():  # a candidate's SyntaxWarnings are the tests' business
-                warnings.simplefilter("ignore")
-                module = compile(text, "<swap>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError) as exc:
-            return f"the file does not compile: {exc}"
-        codes.append(find_code(module, old.name, line))
-    if codes[0] is None or codes[1] is None:
-        return "the function's code object was not found"
-    if codes[0].co_freevars != codes[1].co_freevars:
+    if old.freevars != new.freevars:
         return "the function's closure changed"
-    old.body, new.body = [], []
-    if ast.dump(trees[0]) != ast.dump(trees[1]):
+    if old.outside != new.outside:
         return "the candidate changes more than the function's body"
     return None
 
