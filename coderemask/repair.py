@@ -1,6 +1,10 @@
 """The repair agent: denoise, ask the witnesses, remask, grant steps, repeat within a budget.
 
-One round:
+A repair whose code parses and has tests first *searches*: the accused lines' edits of every
+family (``edits/``) are ranked by the model and the suspicion of their line, and each round
+tests the next batch of that queue. A candidate that makes more tests pass becomes current, and
+a new search starts from it (a second edit); when its queue is spent the search goes back to the
+queue of the code it came from. When every queue is spent, rounds *resample* spans:
 1. the policy turns the current best function's evidence into a RemaskPlan;
 2. B candidates are written by one batched denoising run over the planned slots;
 3. each new candidate is checked once (syntax here, tests through a ``Checker``);
@@ -26,10 +30,12 @@ import torch
 from .errors import ConfigError
 from .infill import encode_template
 from .model.base import Denoiser, fit_context
-from .point_edits import PointEdit, PointEditor
+from .edits.ranking import EditRanker
+from .edits.scope import ModuleScope
+from .edits.search import Candidate, EditSearch, SearchConfig, SearchCounts, SearchQueue, line_suspicion
 from .policy import Policy, PolicyConfig, policy_config
 from .problem import Checker, Problem, Verdict  # defined in problem.py (no torch); re-exported here
-from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, Solved
+from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, SearchSummary, Solved
 from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
 from .signals.confidence import confidence_evidence
 from .signals.syntax import enclosing_units, parses, syntax_evidence
@@ -54,15 +60,12 @@ class RepairConfig:
     trimmed further (the farthest context first) to fit the model's ``max_length``."""
     confidence_threshold: float = 0.3
     converged_confidence: float = 0.5
-    point_edits: int = 64
-    """Edits tested in a point round (one token of an accused span replaced by another of its
-    kind, chosen by the model; ``point_edits.py``); 0 turns point rounds off. Forked pytest
-    sessions validate a candidate in tens of milliseconds (a hang in a fraction of a second),
-    so one round can afford every edit of a few accused lines: the model's order then decides
-    what is tried first within the round, not whether the fix is ever tried (16 before)."""
-    point_rounds: int = 3
-    """Point rounds (each testing the next ``point_edits`` edits) for one code and set of spans,
-    before its spans are resampled."""
+    search: SearchConfig | None = field(default_factory=SearchConfig)
+    """The edit search a repair runs before it resamples spans (``edits/search.py``): which
+    families, how many accused lines, how many candidates a round tests; None turns it off."""
+    search_depth: int = 2
+    """Edits stacked at most: a candidate that makes more tests pass starts a new search only
+    while fewer than this many edits separate it from the original."""
     first_plan: str = "evidence"
     """``repair``'s first round: "evidence" (the witnesses accuse spans of the current code) or
     "whole" (rewrite the whole region, as a sampler without program evidence must)."""
@@ -72,9 +75,8 @@ class RepairConfig:
             raise ConfigError(f"RepairConfig.first_plan={self.first_plan!r}: must be one of {', '.join(FIRST_PLANS)}")
         if self.candidates < 1:
             raise ConfigError(f"RepairConfig.candidates={self.candidates}: must be >= 1")
-        if self.point_edits < 0 or self.point_rounds < 0:
-            raise ConfigError(f"RepairConfig.point_edits={self.point_edits}, point_rounds={self.point_rounds}: "
-                              "must be >= 0")
+        if self.search_depth < 1:
+            raise ConfigError(f"RepairConfig.search_depth={self.search_depth}: must be >= 1")
         if self.complete_slots < 1:
             raise ConfigError(f"RepairConfig.complete_slots={self.complete_slots}: must be >= 1")
 
@@ -139,9 +141,13 @@ class _Loop:
         prefix_ids = model.encode(problem.prefix).ids if problem.prefix else ()
         self.prefix_ids = tuple(prefix_ids[max(len(prefix_ids) - config.context_tokens, 0) :])
         self.suffix_ids = tuple(model.encode(problem.suffix).ids[: config.suffix_tokens]) if problem.suffix else ()
-        self.point_editor = PointEditor(model, self.prefix_ids, self.suffix_ids)
-        self.point_queue: dict[tuple[str, tuple[Span, ...]], list[PointEdit]] = {}  # edits not yet tested
-        self.point_rounds: dict[tuple[str, tuple[Span, ...]], int] = {}
+        self.search = EditSearch(EditRanker(model, self.prefix_ids, self.suffix_ids, seed=config.seed),
+                                 ModuleScope.of(problem.prefix + problem.code + problem.suffix),
+                                 config.search) if config.search is not None else None
+        self.queues: dict[str, SearchQueue] = {}  # per searched code: its candidates not yet tested
+        self.bases: list[str] = []  # searched codes, oldest first
+        self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
+        self.summary = SearchSummary()
 
     # ---------------------------------------------------------------- budget
 
@@ -182,8 +188,8 @@ class _Loop:
                     return self._result(current, False, stop)
                 if plan is None:
                     return self._result(current, False, "no witness accuses any span")
-                if self._point_round_due(plan, current, start_empty):
-                    adopted = self._point_round(current, plan)
+                if self._search_due(current, start_empty):
+                    adopted = self._search_round(current)
                     if adopted is not None:
                         current = adopted
                         if current.solved(has_tests):
@@ -218,46 +224,85 @@ class _Loop:
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
-                          nfe=self.nfe, seconds=self._elapsed())
+                          nfe=self.nfe, seconds=self._elapsed(), search=self.summary.frozen())
 
-    def _point_round_due(self, plan: RemaskPlan, current: _Scored, start_empty: bool) -> bool:
-        """Point rounds come first for each new code and set of spans of a repair whose code parses
-        and has tests to judge the edits (a point edit that merely parses proves nothing), until
-        ``point_rounds`` are spent or no edit is left."""
-        key = _point_key(current.code, plan)
-        return (self.config.point_edits > 0 and not start_empty and current.parses and self.checker is not None
-                and self.point_rounds.get(key, 0) < self.config.point_rounds
-                and bool(self.point_queue.get(key, True)))
+    def _search_due(self, current: _Scored, start_empty: bool) -> bool:
+        """The search runs for a repair (or a written completion) with tests to judge its
+        candidates, while the current code or a base it came from has untested candidates."""
+        if self.search is None or self.checker is None or start_empty and is_stub_code(current.code):
+            return False
+        if current.code not in self.queues and self.depth.get(current.code, 0) < self.config.search_depth:
+            return True
+        return any(self.queues[b] for b in self.bases)
 
-    def _point_round(self, current: _Scored, plan: RemaskPlan) -> _Scored | None:
-        """Test the next point edits inside ``plan``'s spans; the best candidate if it beats
-        ``current`` (more tests pass, or it parses where ``current`` does not), else None."""
-        key = _point_key(current.code, plan)
-        self.point_rounds[key] = self.point_rounds.get(key, 0) + 1
-        nfe, rank_seconds = 0, 0.0
-        if key not in self.point_queue:  # score every edit once (batched forward passes)
-            evidence = [e for s in plan.spans for e in s.evidence]
-
-            def suspicion(site: Span) -> float:
-                return max((e.score for e in evidence if e.span.start <= site.start and site.end <= e.span.end),
-                           default=0.0)
-
-            before, t0 = self.point_editor.nfe, time.monotonic()
-            self.point_queue[key] = self.point_editor.rank(current.code, key[1], None, suspicion)
-            nfe, rank_seconds = self.point_editor.nfe - before, time.monotonic() - t0
-            self.nfe += nfe
-        queue = self.point_queue[key]
-        edits, self.point_queue[key] = queue[: self.config.point_edits], queue[self.config.point_edits :]
-        if not edits:
+    def _search_round(self, current: _Scored) -> _Scored | None:
+        """Test the next batch of the newest search with candidates left; the best candidate if
+        it beats ``current`` (more tests pass, or it parses where ``current`` does not), else None.
+        The first round for a code runs its search (generate, check, rank)."""
+        assert self.search is not None
+        code = current.code
+        rank_nfe, rank_seconds = 0, 0.0
+        if code not in self.queues and self.depth.get(code, 0) < self.config.search_depth:
+            evidence = list(syntax_evidence(code)) + list(current.verdict.evidence if current.verdict else ())
+            lines = line_suspicion(code, evidence) or self._all_lines(code)
+            queue = self.search.queue(code, lines)
+            self.queues[code] = queue
+            self.bases.append(code)
+            self.summary.searches += 1
+            self.summary.generated += queue.counts.generated
+            rank_nfe, rank_seconds = self._count_ranking(queue.counts)
+        base = next((b for b in reversed(self.bases) if self.queues[b]), None)
+        if base is None:
             return None
-        scored = self._score([e.code for e in edits])
+        batch, added = self.queues[base].next_batch(self._batch_that_fits())
+        more_nfe, more_seconds = self._count_ranking(added)
+        rank_nfe, rank_seconds = rank_nfe + more_nfe, rank_seconds + more_seconds
+        if not batch:
+            return None
+        for c in batch:
+            self.depth.setdefault(c.code, self.depth.get(base, 0) + 1)
+        t0 = time.monotonic()
+        scored = self._score([c.code for c in batch])
+        self.summary.test_seconds += time.monotonic() - t0
+        self.summary.tested += len(batch)
         best = max(scored, key=_Scored.rank)
         improved = best.rank()[:3] > current.rank()[:3]
-        point_plan = replace(plan, steps=nfe, whole=False,
-                             reason="point edits: one token of the accused spans at a time, replaced by the "
-                                    "model's choice among names, operators or numbers of its kind")
-        self._record(point_plan, nfe, nfe, scored, best, improved, rank_nfe=nfe, rank_seconds=rank_seconds)
+        winner = batch[scored.index(best)]
+        if improved and best.solved(True):
+            self.summary.winning_rank = winner.rank
+            self.summary.winning_edit = winner.describe()
+        lines = sorted({c.edit.line for c in batch})
+        plan = RemaskPlan(spans=(), steps=rank_nfe, whole=False,
+                          reason=f"search: candidates {batch[0].rank}-{batch[-1].rank} (edit "
+                                 f"{self.depth.get(base, 0) + 1}; lines {', '.join(map(str, lines))})")
+        self._record(plan, rank_nfe, rank_nfe, scored, best, improved, rank_nfe=rank_nfe, rank_seconds=rank_seconds,
+                     candidates=batch)
         return best if improved else None
+
+    def _batch_that_fits(self) -> int:
+        """The search's batch, cut to the candidates whose tests fit in the seconds left (at the
+        seconds per candidate seen so far), so the time budget is kept to about one candidate."""
+        assert self.search is not None
+        batch = self.search.config.batch
+        if not self.summary.tested:
+            return batch
+        per_candidate = self.summary.test_seconds / self.summary.tested
+        left = self.config.budget.max_seconds - self._elapsed()
+        return max(1, min(batch, int(left / max(per_candidate, 1e-3))))
+
+    def _count_ranking(self, counts: SearchCounts) -> tuple[int, float]:
+        """Add a search's ranking cost to the run's totals; its (NFE, seconds)."""
+        self.summary.ranked += counts.ranked
+        self.summary.rank_seconds += counts.seconds
+        self.nfe += counts.nfe
+        return counts.nfe, counts.seconds
+
+    def _all_lines(self, code: str) -> dict[int, float]:
+        """Every line of the editable region, equally suspected (no witness pointed anywhere)."""
+        region = self.problem_region(code)
+        first = code.count("\n", 0, region.start) + 1
+        last = code.count("\n", 0, max(region.start, region.end - 1)) + 1
+        return {line: 0.1 for line in range(first, last + 1)}
 
     def _write_body_plan(self, reason: str, code: str | None = None) -> RemaskPlan:
         """Mask the whole editable region of ``code`` (default: the problem's) with
@@ -365,10 +410,13 @@ class _Loop:
 
     def _record(self, plan: RemaskPlan, steps: int, nfe: int, scored: list[_Scored], best: _Scored,
                 improved: bool, *, rank_nfe: int = 0, rank_seconds: float = 0.0,
-                denoise_seconds: float = 0.0) -> None:
+                denoise_seconds: float = 0.0, candidates: Sequence[Candidate] = ()) -> None:
+        """Append a Round (``candidates``: the search candidates ``scored`` came from, if any)."""
+        notes = [(c.describe(), c.rank, c.priority) for c in candidates] or [("", None, None)] * len(scored)
         attempts = tuple(Attempt(code=s.code, parses=s.parses, passed=s.verdict.passed if s.verdict else None,
-                                 total=s.verdict.total if s.verdict else None, confidence=s.confidence)
-                         for s in scored)
+                                 total=s.verdict.total if s.verdict else None, confidence=s.confidence,
+                                 edit=note, rank=rank, score=score)
+                         for s, (note, rank, score) in zip(scored, notes))
         rnd = Round(index=len(self.rounds), plan=plan, steps=steps, nfe=nfe, seconds=self._elapsed(),
                     attempts=attempts, best_index=scored.index(best), adopted=improved, rank_nfe=rank_nfe,
                     rank_seconds=rank_seconds, denoise_seconds=denoise_seconds)
@@ -379,13 +427,9 @@ class _Loop:
     def _result(self, current: _Scored, solved: bool, why: str) -> RepairResult:
         common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
                       passed=current.verdict.passed if current.verdict else None,
-                      total=current.verdict.total if current.verdict else None, parses=current.parses)
+                      total=current.verdict.total if current.verdict else None, parses=current.parses,
+                      search=self.summary.frozen())
         return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
-
-
-def _point_key(code: str, plan: RemaskPlan) -> tuple[str, tuple[Span, ...]]:
-    """What a point round was tried on: the code and the plan's spans."""
-    return code, tuple(s.span for s in plan.spans)
 
 
 def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:

@@ -197,19 +197,21 @@ def fix_repo(
     overlay: dict[str, str] = {}  # accepted patches so far: file -> text
     model: list[Denoiser] = []  # loaded on first use
     still_failing = set(failing_before)
-    for rank, suspect in enumerate(suspects):
+    attempted = 0  # --max-functions counts repairs attempted, not suspects skipped
+    for suspect in suspects:
         outcome = FunctionOutcome(suspect.file, suspect.qualname, round(suspect.score, 4), "skipped", "")
         report.outcomes.append(outcome)
         left = total_seconds - (time.monotonic() - t0)
-        if rank >= max_functions:
-            outcome.why = f"beyond --max-functions {max_functions}"
+        if not still_failing.intersection(suspect.failing_tests):
+            outcome.status, outcome.why = "skipped", "its failing tests pass after earlier patches"
+            continue
+        if attempted >= max_functions:
+            outcome.why = f"beyond --max-functions {max_functions} (functions attempted)"
             continue
         if left <= 5:
             outcome.why = "the total time budget is spent"
             continue
-        if not still_failing.intersection(suspect.failing_tests):
-            outcome.status, outcome.why = "skipped", "its failing tests pass after earlier patches"
-            continue
+        attempted += 1
         if not model:
             model.append(load_model())
         _repair_one(root, model[0], config, suspect, overlay, passing_before, still_failing, outcome, left,

@@ -23,7 +23,9 @@ class Budget:
     """Limits of one run; each is enforced between rounds and caps the steps of a round (NFE)."""
 
     max_nfe: int = 512
-    max_rounds: int = 8
+    max_rounds: int = 1000
+    """A cap, not the budget: a search round tests one batch of candidates, so a repair may run
+    hundreds of rounds; the seconds decide."""
     max_seconds: float = 300.0
 
     def __post_init__(self) -> None:
@@ -34,13 +36,48 @@ class Budget:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One candidate of a round: its text and how it scored (passed/total None: not tested)."""
+    """One candidate of a round: its text and how it scored (passed/total None: not tested).
+
+    For a search candidate: ``edit`` (family: what changed), its ``rank`` in the search's queue
+    and its ranking ``score`` (model score plus the line's suspicion term)."""
 
     code: str
     parses: bool
     passed: int | None
     total: int | None
     confidence: float
+    edit: str = ""
+    rank: int | None = None
+    score: float | None = None
+
+
+@dataclass
+class SearchSummary:
+    """What the edit search did in a run: candidates generated (edits, fills written) and ranked
+    (after the static checks) over ``searches`` searches, tested; the winning candidate's rank in
+    its queue and edit (None / "" when no search candidate solved it); seconds ranking (model
+    included) and testing."""
+
+    searches: int = 0
+    generated: int = 0
+    ranked: int = 0
+    tested: int = 0
+    winning_rank: int | None = None
+    winning_edit: str = ""
+    rank_seconds: float = 0.0
+    test_seconds: float = 0.0
+
+    def frozen(self) -> "SearchSummary":
+        return SearchSummary(**vars(self))
+
+    def to_json(self) -> dict[str, Any]:
+        return {**vars(self), "rank_seconds": round(self.rank_seconds, 3), "test_seconds": round(self.test_seconds, 3)}
+
+    def describe(self) -> str:
+        won = (f"; the fix was candidate #{self.winning_rank} ({self.winning_edit})"
+               if self.winning_rank is not None else "")
+        return (f"{self.generated} generated, {self.ranked} ranked, {self.tested} tested in {self.searches} "
+                f"search(es); ranking {self.rank_seconds:.1f} s, testing {self.test_seconds:.1f} s{won}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +127,7 @@ class _Outcome:
     passed: int | None
     total: int | None
     parses: bool
+    search: SearchSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +155,7 @@ class Failed:
     rounds: tuple[Round, ...]
     nfe: int
     seconds: float
+    search: SearchSummary | None = None
     status = "failed"
 
 
@@ -145,7 +184,9 @@ def _round_json(r: Round) -> dict[str, Any]:
         "best_index": r.best_index,
         "adopted": r.adopted,
         "attempts": [{"code": a.code, "parses": a.parses, "passed": a.passed, "total": a.total,
-                      "confidence": round(a.confidence, 4)} for a in r.attempts],
+                      "confidence": round(a.confidence, 4),
+                      **({"edit": a.edit, "rank": a.rank, "score": round(a.score, 4)} if a.rank is not None else {})}
+                     for a in r.attempts],
     }
 
 
@@ -167,6 +208,7 @@ def to_dict(result: RepairResult) -> dict[str, Any]:
     """The stable JSON-ready form of a result (schema 1; later fields are only ever added)."""
     out: dict[str, Any] = {"schema": SCHEMA, "status": result.status, "nfe": result.nfe,
                            "seconds": round(result.seconds, 3), **cost(result.rounds),
+                           "search": result.search.to_json() if result.search is not None else None,
                            "rounds": [_round_json(r) for r in result.rounds]}
     if isinstance(result, Failed):
         out.update(reason=result.reason, code=result.best_code)

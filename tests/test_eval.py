@@ -71,8 +71,8 @@ def test_each_ablation_setting_changes_the_base_config_as_documented() -> None:
     assert ABLATION == ("standard", "remask", "scaling", "combined")
     assert (standard.budget.max_rounds, standard.sampler.remask, standard.first_plan) == (1, "none", "whole")
     assert (remask.sampler.remask, remask.policy, remask.first_plan) == ("conf", "confidence", "whole")
-    assert (scaling.policy, scaling.sampler.remask, scaling.point_edits) == ("whole", "none", 0)
-    assert combined.point_edits == base.point_edits > 0  # local edits chosen by evidence: combined only
+    assert (scaling.policy, scaling.sampler.remask, scaling.search) == ("whole", "none", None)
+    assert combined.search == base.search is not None  # edits chosen by evidence: combined only
     assert combined == setting_config("combined", base, 64) and combined.policy == base.policy
     assert {c.budget.max_nfe for c in (standard, remask, scaling, combined)} == {64}
     assert [SETTINGS[n].uses_tests for n in ABLATION] == [False, False, True, True]

@@ -33,6 +33,17 @@ RETURNS = "def f(xs):\n    total = 0\n    if not xs:\n        return True\n    r
 CALLS = "def f(a, b, g):\n    g(*a, b)\n    return pow(a, b) + g((a), b)\n"
 STMTS = ("def f(xs):\n    total = 0\n    for x in xs:\n        total += x  # add\n"
          "    print(total); print(xs)\n    return total\n# end\n")
+BUILTINS = ("def f(xs, ys, x, s, min):\n    a = max(xs, key=abs) + min(ys)  # min: a parameter\n"
+            "    b = any(xs) or all(ys)\n    return int(x / 2) + int(s) + round(x) + round(x, 2) + int(float(s))\n")
+ATTRS = ("import math\n\n\nclass Box:\n    def area(self):\n        return self.width * self.height\n\n\n"
+         "def f(p, s, xs):\n    if s.startswith('#') and p.x > 0:\n        xs.append(s.lower())\n"
+         "    return math.floor(p.y) + xs.__len__()\n")
+WRAPS = ("def f(xs, n, s):\n    k = max(0, n - 1) + min(n, -1) + max(n, len(xs))\n"
+         "    if len(set(xs)) > k and len(s):\n        return sorted(xs, key=len)\n"
+         "    return abs(n - k) * 2 + int(s) + float('inf')\n")
+SUBSCRIPTS = "def f(g, d, i, j):\n    g[i][j] = g[i][i] + d[i, j] + d[i, :] + g[i][1:]\n    return g[i][j][0]\n"
+BOUNDS = ("def f(s, n, i):\n    for k in range(n + 1):\n        s = s[i - 1: n + 2] + s[1 + i:] + s[: k + 1: 2]\n"
+          "    return range(0, n - 1, n + 1), s[i + 1], s[(m := n) + 1:]\n")
 
 CASES = [  # (type, source, expected mutants present, mutants that must be absent)
     ("op_swap", CMP, ["    if a  <=  b:   # cmp\n", "    if a  >  b:   # cmp\n"], []),
@@ -54,6 +65,31 @@ CASES = [  # (type, source, expected mutants present, mutants that must be absen
      ["g(b, *a)"]),
     ("missing_statement", STMTS, ["def f(xs):\n    for x in xs:\n", "        pass  # add\n",
                                   "    print(total); print(xs)\n# end\n"], ["    print(xs)\n"]),
+    ("wrong_builtin", BUILTINS, ["    a = min(xs, key=abs) + min(ys)  # min", "    b = all(xs) or all(ys)\n",
+                                 "return round(x / 2) + int(s)"], ["max(ys)", "round(s)", "int(x, 2)"]),
+    ("wrong_attribute", ATTRS, ["    if s.endswith('#') and p.x > 0:\n", "    if s.startswith('#') and p.width > 0:\n",
+                                "        xs.extend(s.lower())\n", "        xs.append(s.upper())\n",
+                                "    return math.ceil(p.y) + xs.__len__()\n"],
+     ["self.height * self.height", "xs.__len__(s.lower())", "xs.lower(", "math.append("]),
+    ("drop_wrap", WRAPS, ["    k = (n - 1) + min(n, -1)", "    if set(xs) > k and len(s):\n",
+                          "        return xs\n", "    return (n - k) * 2 + int(s)"], ["and s:", "+ 'inf'"]),
+    ("swap_subscript", SUBSCRIPTS, ["    g[j][i] = g[i][i]", "    return g[j][i][0]\n", "    return g[i][0][j]\n"],
+     ["d[i, :] + g[1:][i]"]),
+    ("off_by_one_bound", BOUNDS, ["    for k in range(n):\n", "s[: k: 2]", "s[(m := n):]"], ["s[i]", "range(0, n - 1, n)"]),
+]
+
+EXACT = [  # (type, source, every mutant as (replaced text, new text), in order)
+    ("wrong_builtin", BUILTINS, [("max", "min"), ("any", "all"), ("all", "any"), ("int", "round"),
+                                 ("round", "int"), ("int", "round")]),
+    ("wrong_attribute", ATTRS, [("startswith", "endswith"), ("startswith", "lower"), ("x", "height"), ("x", "width"),
+                                ("x", "y"), ("append", "extend"), ("lower", "startswith"), ("lower", "upper"),
+                                ("floor", "ceil"), ("y", "height"), ("y", "width"), ("y", "x")]),
+    ("drop_wrap", WRAPS, [("max(0, n - 1)", "(n - 1)"), ("min(n, -1)", "n"), ("len(set(xs))", "set(xs)"),
+                          ("set(xs)", "xs"), ("sorted(xs, key=len)", "xs"), ("abs(n - k)", "(n - k)"),
+                          ("int(s)", "s")]),
+    ("swap_subscript", SUBSCRIPTS, [("i][j", "j][i"), ("i, j", "j, i"), ("i][j", "j][i"), ("j][0", "0][j")]),
+    ("off_by_one_bound", BOUNDS, [("n + 1", "n"), ("i - 1", "i"), ("1 + i", "i"), ("k + 1", "k"), ("n - 1", "n"),
+                                  ("(m := n) + 1", "(m := n)")]),
 ]
 
 
@@ -79,6 +115,12 @@ def test_operator(kind: str, source: str, present: list[str], absent: list[str])
         assert m.original == source[offsets.line_starts[m.line - 1]: offsets.line_end(last)].strip()
 
 
+@pytest.mark.parametrize(("kind", "source", "expected"), EXACT, ids=[c[0] for c in EXACT])
+def test_operator_yields_exactly(kind: str, source: str, expected: list[tuple[str, str]]) -> None:
+    found = mutants(source, "f", types=[kind])
+    assert [(source[m.edit.start: m.edit.end], m.edit.text) for m in found] == expected
+
+
 def test_snippets_and_line_of_a_mutant() -> None:
     m = next(m for m in mutants(CMP, "f", types=["op_swap"]) if "<=" in m.source)
     assert (m.line, m.original, m.mutated) == (3, "if a  <  b:   # cmp", "if a  <=  b:   # cmp")
@@ -97,9 +139,11 @@ def test_only_the_body_after_region_start_and_not_inside_f_strings() -> None:
 
 def test_registry_and_bad_input() -> None:
     assert list(MUTATORS) == ["op_swap", "off_by_one", "wrong_variable", "negate_condition",
-                              "drop_condition", "wrong_return", "swap_args", "missing_statement"]
+                              "drop_condition", "wrong_return", "swap_args", "missing_statement",
+                              "wrong_builtin", "wrong_attribute", "drop_wrap", "swap_subscript", "off_by_one_bound"]
     assert all(m.name == name and m.description for name, m in MUTATORS.items())
     assert parse_types(" off_by_one,op_swap ") == ["op_swap", "off_by_one"]  # registry order
+    assert parse_types("off_by_one_bound,drop_wrap,wrong_builtin") == ["wrong_builtin", "drop_wrap", "off_by_one_bound"]
     with pytest.raises(ConfigError, match="unknown mutation type 'nope'; known: op_swap"):
         get_mutators(["op_swap", "nope"])
     with pytest.raises(ConfigError, match="no mutation type"):

@@ -28,6 +28,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from typing import Any, ClassVar
 
@@ -145,6 +146,16 @@ class Site:
     def of_type(self, *types: type) -> Iterator[Any]:
         return (n for n in self.nodes if isinstance(n, types))
 
+    @cached_property
+    def module(self) -> ast.Module:
+        """The whole source's tree (for names used outside the function)."""
+        return ast.parse(self.source)
+
+    def is_called(self, node: ast.AST) -> bool:
+        """Whether ``node`` is the callee of a call."""
+        parent = self.parents.get(node)
+        return isinstance(parent, ast.Call) and parent.func is node
+
     def names_before(self, offset: int) -> list[str]:
         """Names of the function's scope bound before ``offset`` (parameters always)."""
         return [name for name, at in self.bound_from.items() if at < offset]
@@ -169,6 +180,21 @@ _LOOSER_THAN_ADD = (*_LOOSER_THAN_NOT, ast.Compare, ast.UnaryOp)
 
 def _is_int(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and type(node.value) is int
+
+
+def _is_number(node: ast.AST) -> bool:
+    """An int or float literal, maybe signed."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _builtin(site: Site, call: ast.Call) -> str | None:
+    """The callee's name when it is a plain name the function does not bind (a builtin, as a rule)."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id not in site.bound_from and site.text(func) == func.id:
+        return func.id
+    return None
 
 
 def _operator_span(source: str, start: int, end: int) -> tuple[int, int] | None:
@@ -274,17 +300,19 @@ class OperatorSwap(Mutator):
                 yield Edit(span[0], span[1], swap + suffix)
 
 
+def _bounds(site: Site) -> Iterator[ast.expr]:
+    """The start and stop of each range() call and the lower and upper bound of each slice."""
+    for node in site.nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+            yield from node.args[:2]
+        elif isinstance(node, ast.Slice):
+            yield from (b for b in (node.lower, node.upper) if b is not None)
+
+
 @register
 class OffByOne(Mutator):
     name = "off_by_one"
     description = "an integer literal, a range() bound or a slice bound moved by one"
-
-    def _bounds(self, site: Site) -> Iterator[ast.expr]:
-        for node in site.nodes:
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
-                yield from node.args[:2]
-            elif isinstance(node, ast.Slice):
-                yield from (b for b in (node.lower, node.upper) if b is not None)
 
     def edits(self, site: Site) -> Iterator[Edit]:
         for node in site.of_type(ast.Constant):
@@ -293,7 +321,7 @@ class OffByOne(Mutator):
                 yield Edit(start, stop, str(node.value + 1))
                 if node.value >= 1:
                     yield Edit(start, stop, str(node.value - 1))
-        for bound in self._bounds(site):
+        for bound in _bounds(site):
             if _is_int(bound) or (isinstance(bound, ast.BinOp) and _is_int(bound.right)):
                 continue  # the literal itself is moved above
             text = _wrap(site, bound, _LOOSER_THAN_ADD)
@@ -433,6 +461,196 @@ class MissingStatement(Mutator):
                 after = site.source[stop:line_stop].strip()
                 if not before.strip() and (not after or after.startswith("#")):
                     yield Edit(line_start, line_stop, "")
+
+
+# Builtins swapped for one of the same shape: same arguments, same kind of result. Left out on
+# purpose: sorted/reversed (a list vs an iterator), sum/len and ord/chr (other types).
+_BUILTIN_LOOK_ALIKES = {"min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
+                        "round": ("int",), "int": ("round",)}
+_NUMERIC_OPS = (ast.Sub, ast.Mult, ast.Div, ast.Pow)  # not +, % (strings) nor // (already an int)
+
+
+def _numeric(node: ast.expr) -> bool:
+    """Surely a number, never a string: arithmetic, a float literal, a float() or math.*() call."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, _NUMERIC_OPS)
+    if isinstance(node, ast.Call):
+        func = node.func
+        return ((isinstance(func, ast.Name) and func.id == "float")
+                or (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math"))
+    return isinstance(node, ast.Constant) and type(node.value) is float
+
+
+@register
+class WrongBuiltin(Mutator):
+    """``min`` <-> ``max`` and ``any`` <-> ``all`` in any call; ``round(x)`` -> ``int(x)`` and
+    ``int(x)`` -> ``round(x)`` with one argument, for ``int`` only a surely numeric one (``int(s)``
+    of a string would just crash). Names the function binds are not builtins and are skipped."""
+
+    name = "wrong_builtin"
+    description = "a builtin call replaced by a look-alike: min <-> max, any <-> all, int(x) <-> round(x)"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for call in site.of_type(ast.Call):
+            name = _builtin(site, call)
+            if name not in _BUILTIN_LOOK_ALIKES:
+                continue
+            if name in ("int", "round") and (len(call.args) != 1 or call.keywords or isinstance(
+                    call.args[0], ast.Starred) or (name == "int" and not _numeric(call.args[0]))):
+                continue
+            for other in _BUILTIN_LOOK_ALIKES[name]:
+                yield Edit(site.start(call.func), site.stop(call.func), other)
+
+
+# Look-alike methods of str, list, dict and math, each name with the ones it is mistaken for.
+_METHOD_LOOK_ALIKES = {
+    "startswith": ("endswith",), "endswith": ("startswith",), "lower": ("upper",), "upper": ("lower",),
+    "islower": ("isupper",), "isupper": ("islower",), "lstrip": ("rstrip",), "rstrip": ("lstrip",),
+    "append": ("extend",), "extend": ("append",), "keys": ("values",), "values": ("keys",),
+    "index": ("find",), "find": ("index", "rfind"), "rfind": ("find",), "floor": ("ceil",), "ceil": ("floor",),
+}
+
+
+@register
+class WrongAttribute(Mutator):
+    """``obj.a`` -> ``obj.b`` for each other name ``b`` the module's source uses after a dot the same
+    way: not called, on any object (``p.x`` -> ``p.y``); called, on an object of the same text
+    (``self.f()`` -> ``self.g()``, ``math.floor()`` -> ``math.sqrt()``, not ``s.split()`` ->
+    ``s.append()`` for ``xs.append()``). And the look-alikes in ``_METHOD_LOOK_ALIKES``, whether the
+    source uses them or not. Dunder names are neither replaced nor used."""
+
+    name = "wrong_attribute"
+    description = "an attribute or method name replaced by another the source uses alike, or a look-alike method"
+
+    @staticmethod
+    def _used(module: ast.Module) -> tuple[list[str], dict[str, set[str]]]:
+        """Attribute names in the module in order of first use: not called, and called (with their objects)."""
+        callees = {id(n.func) for n in ast.walk(module) if isinstance(n, ast.Call)}
+        data: dict[str, None] = {}
+        methods: dict[str, set[str]] = {}
+        for node in ast.walk(module):
+            if isinstance(node, ast.Attribute) and not node.attr.startswith("__"):
+                if id(node) in callees:
+                    methods.setdefault(node.attr, set()).add(ast.dump(node.value))
+                else:
+                    data[node.attr] = None
+        return list(data), methods
+
+    @staticmethod
+    def _others(node: ast.Attribute, called: bool, data: list[str], methods: dict[str, set[str]]) -> Iterator[str]:
+        """The names that may replace ``node.attr`` (may repeat it)."""
+        yield from _METHOD_LOOK_ALIKES.get(node.attr, ())
+        if not called:
+            yield from data
+            return
+        obj = ast.dump(node.value)
+        yield from (other for other, objects in methods.items() if obj in objects)
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        data, methods = self._used(site.module)
+        for node in site.of_type(ast.Attribute):
+            stop = site.stop(node)
+            start = stop - len(node.attr)  # the name ends the node
+            if node.attr.startswith("__") or site.source[start:stop] != node.attr:
+                continue
+            for other in self._others(node, site.is_called(node), data, methods):
+                if other != node.attr:
+                    yield Edit(start, stop, other)
+
+
+# Calls dropped around their one argument: the conversion, sort, copy or absolute value is lost.
+_UNWRAPPED = frozenset({"abs", "float", "int", "list", "reversed", "round", "set", "sorted", "str"})
+# Needs no parentheses anywhere a call can stand (a generator expression has its own).
+_ATOMIC = (ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call, ast.List, ast.ListComp, ast.Dict,
+           ast.DictComp, ast.Set, ast.SetComp, ast.GeneratorExp, ast.JoinedStr)
+_WHOLE_VALUE = (ast.Return, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.keyword)
+
+
+@register
+class DropWrap(Mutator):
+    """``f(e)`` -> ``e`` for ``f`` in ``_UNWRAPPED`` with one positional argument (keywords such as
+    ``key=`` go too; not for a literal: ``float("inf")``); ``len(e)`` -> ``e`` only as an operand
+    of a comparison or arithmetic (``len(xs) > k``, ``len(s) - 1``), where the slip reads
+    naturally; ``max(0, e)``, ``min(e, n)``, ... -> ``e`` when the other argument is a number."""
+
+    name = "drop_wrap"
+    description = "a call dropped around its argument: abs(e), int(e), sorted(e), ... -> e; max(0, e) -> e"
+
+    @staticmethod
+    def _inner(site: Site, call: ast.Call) -> ast.expr | None:
+        name, args = _builtin(site, call), call.args
+        if name is None or any(isinstance(a, ast.Starred) for a in args):
+            return None
+        if name in _UNWRAPPED or name == "len":
+            if len(args) != 1 or isinstance(args[0], ast.Constant) or _is_number(args[0]):
+                return None
+            if name == "len" and not isinstance(site.parents.get(call), (ast.Compare, ast.BinOp)):
+                return None
+            return args[0]
+        if name in ("min", "max") and len(args) == 2 and not call.keywords:
+            kept = [a for a in args if not _is_number(a)]
+            return kept[0] if len(kept) == 1 else None
+        return None
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for call in site.of_type(ast.Call):
+            inner = self._inner(site, call)
+            if inner is None:
+                continue
+            parent, text = site.parents.get(call), site.text(inner)
+            fits = isinstance(parent, _WHOLE_VALUE) or (isinstance(parent, ast.Call) and call in parent.args)
+            if not isinstance(inner, _ATOMIC) and not (
+                    fits and not isinstance(inner, (ast.Tuple, ast.NamedExpr, ast.Yield, ast.YieldFrom))):
+                text = f"({text})"
+            yield Edit(site.start(call), site.stop(call), text)
+
+
+@register
+class SwapSubscript(Mutator):
+    """Two neighbouring indices swapped, in a chain ``g[a][b]`` or a tuple ``d[a, b]``, when their
+    texts differ; slices and starred items are left alone."""
+
+    name = "swap_subscript"
+    description = "two indices swapped: g[a][b] -> g[b][a], d[a, b] -> d[b, a]"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for node in site.of_type(ast.Subscript):
+            pairs: list[tuple[ast.expr, ast.expr]] = []
+            if isinstance(node.value, ast.Subscript):
+                pairs.append((node.value.slice, node.slice))
+            if isinstance(node.slice, ast.Tuple):
+                pairs.extend(pairwise(node.slice.elts))
+            for a, b in pairs:
+                if isinstance(a, (ast.Slice, ast.Starred)) or isinstance(b, (ast.Slice, ast.Starred)):
+                    continue
+                ta, tb = site.text(a), site.text(b)
+                if ta != tb:
+                    yield Edit(site.start(a), site.stop(b), tb + site.source[site.stop(a): site.start(b)] + ta)
+
+
+def _is_one(node: ast.AST) -> bool:
+    return _is_int(node) and node.value == 1  # type: ignore[attr-defined]
+
+
+@register
+class OffByOneBound(Mutator):
+    """``range(n + 1)`` -> ``range(n)``, ``s[i - 1:]`` -> ``s[i:]``, ``range(1 + n)`` -> ``range(n)``: the
+    bounds of ``_bounds``. (``off_by_one`` moves the literal instead: ``n + 2``, ``n + 0``.)"""
+
+    name = "off_by_one_bound"
+    description = "a + 1 or - 1 on a range() or slice bound removed: range(n + 1) -> range(n)"
+
+    def edits(self, site: Site) -> Iterator[Edit]:
+        for bound in _bounds(site):
+            if not isinstance(bound, ast.BinOp) or not isinstance(bound.op, (ast.Add, ast.Sub)):
+                continue
+            if _is_one(bound.right):
+                kept = bound.left
+            elif isinstance(bound.op, ast.Add) and _is_one(bound.left):
+                kept = bound.right
+            else:
+                continue
+            yield Edit(site.start(bound), site.stop(bound), _wrap(site, kept, (ast.Tuple, ast.NamedExpr)))
 
 
 # --------------------------------------------------------------------------------- mutants

@@ -7,10 +7,11 @@ All four run with the same model, the same candidates per round and the same max
     remask     remasking only: ReMDM-conf inside the sampler, then rounds that remask the model's
                own low-confidence tokens; no program evidence (no tests, no parse witness)
     scaling    inference-time scaling only: round after round, each resamples the whole region;
-               the public tests pick the best candidate and say when to stop (no point rounds:
-               those are local edits chosen by evidence, which this setting does not have)
-    combined   the default agent: the combined policy remasks the spans that the witnesses
-               (syntax, tests, confidence) accuse, and grants steps in proportion
+               the public tests pick the best candidate and say when to stop (no edit search:
+               its edits are chosen by evidence, which this setting does not have); this is
+               best-of-N whole-function resampling
+    combined   the default agent: the edit search over the lines the witnesses accuse, then the
+               combined policy remasks the accused spans and grants steps in proportion
 
 Settings without program evidence start a repair by rewriting the whole region: with no
 witness pointing at the bug, nothing else tells them where to write.
@@ -57,7 +58,7 @@ def _remask_only(base: RepairConfig) -> RepairConfig:
 
 def _scaling_only(base: RepairConfig) -> RepairConfig:
     return replace(base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="whole", first_plan="whole",
-                   point_edits=0)
+                   search=None)
 
 
 def _combined(base: RepairConfig) -> RepairConfig:

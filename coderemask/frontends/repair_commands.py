@@ -11,6 +11,8 @@ import argparse
 import json
 import math
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..signals.timing import TimeLimits
@@ -26,7 +28,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a pytest node id to run (repeatable); default: see the command's help")
     p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
     add_repair_arguments(p, per="")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds in all (default 300)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds in all, from start-up (baseline tests and model load included; default 300)")
     p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
     p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
@@ -43,7 +46,9 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     p.add_argument("--policy", default="combined",
                    help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
     p.add_argument("--max-nfe", type=int, default=512, help=f"forward passes{per or ' in all'} (default 512)")
-    p.add_argument("--max-rounds", type=int, default=8, help=f"remask rounds{per} (default 8)")
+    p.add_argument("--max-rounds", type=int, default=1000,
+                   help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds "
+                        "decide (default 1000)")
     p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
     p.add_argument("--seed", type=int, default=0)
     limits = TimeLimits()
@@ -126,6 +131,10 @@ def explain(result, code_before: str) -> str:
         for s in rnd.plan.spans:
             why = "; ".join(f"{e.source} {e.score:.2f} {e.message}".strip() for e in s.evidence[:4]) or "no evidence"
             lines.append(f"   span {s.span.start}-{s.span.end} ({s.slots} slots): {why}")
+        for a in rnd.attempts:
+            if a.rank is not None:
+                verdict = "does not parse" if not a.parses else f"tests {a.passed}/{a.total}"
+                lines.append(f"   #{a.rank:<4} score {a.score:7.2f}  {verdict:<14} {a.edit}")
         best = rnd.best
         lines.append(f"   -> best candidate: {'parses' if best.parses else 'does not parse'}"
                      f"{'' if best.total is None else f', tests {best.passed}/{best.total}'}")
@@ -142,6 +151,7 @@ def _run(mode: str):
 
         # Bad input is refused before torch is imported: the flags, then the target and the
         # --test ids (file_task runs the named tests once on the original: the baseline).
+        started = time.monotonic()  # --timeout counts from here: the baseline and the model load too
         _check_arguments(args)
         limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
@@ -157,6 +167,8 @@ def _run(mode: str):
               file=sys.stderr)
         model = _load(args)
         run_fn = complete if mode == "complete" else repair
+        left = max(args.timeout - (time.monotonic() - started), 0.01)
+        config = replace(config, budget=replace(config.budget, max_seconds=left))
         result = run_fn(task.problem, model, task.checker, config, on_round=_progress(args))
         code = result.best_code if isinstance(result, Failed) else result.code
         new_text = task.place(code) if code is not None else task.file_text
@@ -173,6 +185,8 @@ def _run(mode: str):
         cost = cost_text(result)
         print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
               f"{'; ' + cost if cost else ''})", file=sys.stderr)
+        if result.search is not None and result.search.searches:
+            print(f"search: {result.search.describe()}", file=sys.stderr)
         stats = getattr(task.checker, "stats", None)
         if stats is not None and (stats.forked or stats.fresh):
             print(f"validation: {stats.describe()}", file=sys.stderr)

@@ -1,0 +1,141 @@
+"""The repair dev set (examples/bugs): plausible fixes, seconds, candidates tested and the rank
+of the winning patch, per setting, with the embedded model on this machine.
+
+    python benchmarks/repair_devset.py                       # combined, tests, best-of-N; 30 s per bug
+    python benchmarks/repair_devset.py --settings combined --ids leaderboard_best,nearest_value
+    python benchmarks/repair_devset.py --timeout 60 --out runs/devset.jsonl
+
+Settings (the same model, seed and per-bug seconds):
+    combined   the default agent: the edit search, then the combined policy's span resampling
+    tests      the same with the ``tests`` policy (evidence from tests only)
+    best_of_n  whole-function resampling, the tests pick and stop (eval's ``scaling`` setting)
+
+A fix is *plausible* when every test of the bug's test file passes; it is *the reference* when
+its function has the same syntax tree as the one in the bug's ``.fixed`` module. Each bug runs
+in a fresh copy of its folder; the model loads once. Seconds are the wall time of setting up
+the task (the baseline test run included) and repairing it; a bug that exits early (its test
+cannot be collected, ...) is reported as an error. Prints one line per bug and setting, then
+a table; --out writes the lines as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUGS = ROOT / "examples" / "bugs"
+SETTINGS = ("combined", "tests", "best_of_n")
+
+
+def _config(setting: str, timeout: float):
+    from coderemask.evaluation.settings import setting_config
+    from coderemask.repair import RepairConfig
+    from coderemask.results import Budget
+
+    base = RepairConfig(budget=Budget(max_nfe=100_000, max_seconds=timeout))
+    if setting == "combined":
+        return base
+    if setting == "tests":
+        return replace(base, policy="tests")
+    scaling = setting_config("scaling", base, 100_000)
+    return replace(scaling, budget=replace(scaling.budget, max_rounds=1000))
+
+
+def _function_key(source: str, qualname: str) -> str | None:
+    tree = ast.parse(source)
+    node: ast.AST = tree
+    for part in qualname.split("."):
+        node = next((n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part), None)
+        if node is None:
+            return None
+    return ast.dump(node)
+
+
+def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
+    from coderemask.repair import repair
+    from coderemask.results import Solved
+    from coderemask.tasks import file_task
+
+    src = BUGS / entry["file"]
+    with tempfile.TemporaryDirectory(prefix="devset-") as tmp:
+        folder = Path(tmp) / entry["id"]
+        shutil.copytree(src.parent, folder)
+        (folder / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+        target = folder / src.name
+        t0 = time.monotonic()
+        try:
+            task = file_task(f"{target}::{entry['function']}", "fix", project=folder)
+            result = repair(task.problem, model, task.checker, _config(setting, timeout))
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not stop
+            return {"id": entry["id"], "setting": setting, "error": f"{type(exc).__name__}: {exc}"}
+        seconds = time.monotonic() - t0
+        code = result.code if not hasattr(result, "best_code") else result.best_code
+        new_text = task.place(code) if code else task.file_text
+        reference = (src.parent / (src.name + ".fixed")).read_text()
+        same = _function_key(new_text, entry["function"]) == _function_key(reference, entry["function"])
+        search = result.search
+        return {"id": entry["id"], "setting": setting, "families": entry["families"], "hangs": entry["hangs"],
+                "plausible": isinstance(result, Solved), "reference": isinstance(result, Solved) and same,
+                "seconds": round(seconds, 2), "rounds": len(result.rounds), "nfe": result.nfe,
+                "tested": search.tested if search else sum(len(r.attempts) for r in result.rounds),
+                "rank": search.winning_rank if search else None,
+                "edit": search.winning_edit if search else "", "reason": getattr(result, "reason", "")}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--settings", default=",".join(SETTINGS))
+    p.add_argument("--ids", default="", help="comma-separated bug ids (default: all)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per bug (default 30)")
+    p.add_argument("--out", type=Path, default=None)
+    args = p.parse_args()
+    settings = [s for s in args.settings.split(",") if s]
+    bad = [s for s in settings if s not in SETTINGS]
+    if bad:
+        print(f"--settings: unknown {bad}; known: {', '.join(SETTINGS)}", file=sys.stderr)
+        return 2
+    entries = json.loads((BUGS / "manifest.json").read_text())
+    if args.ids:
+        wanted = args.ids.split(",")
+        entries = [e for e in entries if e["id"] in wanted]
+    from coderemask.model.loading import load_model
+
+    model = load_model("embedded")
+    rows = []
+    out = args.out.open("w") if args.out else None
+    for setting in settings:
+        for entry in entries:
+            row = run_one(entry, setting, model, args.timeout)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            if out:
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+    print()
+    print(f"| setting | plausible | reference fix | median s | median tested | median rank of the fix |")
+    print("|---|---|---|---|---|---|")
+    for setting in settings:
+        mine = [r for r in rows if r["setting"] == setting and "error" not in r]
+        solved = [r for r in mine if r["plausible"]]
+        ranks = [r["rank"] for r in solved if r.get("rank")]
+        print(f"| {setting} | {len(solved)}/{len(entries)} | {sum(r['reference'] for r in mine)}/{len(entries)} | "
+              f"{statistics.median(r['seconds'] for r in mine):.1f} | "
+              f"{statistics.median(r['tested'] for r in mine):.0f} | "
+              f"{statistics.median(ranks) if ranks else '-'} |")
+    errors = [r for r in rows if "error" in r]
+    for r in errors:
+        print(f"error: {r['id']} ({r['setting']}): {r['error']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+"""From a function and the evidence against it to a ranked queue of candidate functions.
+
+For the most suspicious lines (``SearchConfig.lines``), every family of ``families.py`` yields
+edits; fill edits (holes) are written by the model for the ``fill_lines`` most suspicious of
+them. Then:
+
+1. **static checks** drop a candidate that does not compile, that equals the original or an
+   earlier candidate (same syntax tree: spacing and comments do not count), or that reads a
+   name defined nowhere (not a builtin, not bound in the module or the function) which the
+   original did not read already;
+2. **ranking**: ``priority = model score + suspicion_weight * ln(max(suspicion, 0.05))``, where
+   the model score is the mean log-probability of the edit's new tokens less that of the
+   tokens it replaces (for a fill: of the tokens it wrote; ``ranking.py``) and the suspicion is
+   the accused line's score in [0, 1] (SBFL, tracebacks, parse errors). With the default weight
+   1, an edit on a line half as suspicious needs new tokens about twice as likely per token to
+   rank level with it. Then the order is *spread*: every site's best candidate before any
+   site's second (``_spread``), since a test costs milliseconds and a small model's favourite
+   site is often the wrong one;
+3. **fills later**: the model writes the fills (``SearchQueue``) only after the first
+   ``fill_after`` concrete candidates were tested, then the two alternate.
+
+The loop (``repair.py``) tests the queue in rank order, in batches, and may start a new search
+from a candidate that made more tests pass (a second edit). This module knows edits, the
+ranker and evidence; it does not run tests.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping, Sequence
+
+from ..errors import ConfigError
+from ..types import Evidence
+from .families import Edit, EditContext, generate, get_families
+from .ranking import EditRanker
+from .scope import ModuleScope
+from .tree import BUILTIN_NAMES, FunctionTree, compiles, loaded_names, tree_key
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How wide the search is and how it ranks."""
+
+    families: tuple[str, ...] | None = None
+    """Edit families by name (None: all registered)."""
+    lines: int = 4
+    """Accused lines to edit, most suspicious first."""
+    fill_lines: int = 2
+    """Of those, lines whose fill edits (holes) the model writes (a fill costs denoising steps)."""
+    suspicion_weight: float = 1.0
+    batch: int = 32
+    """Candidates tested per round."""
+    max_candidates: int = 2000
+    """Candidates kept per search (the best-ranked)."""
+
+    def __post_init__(self) -> None:
+        if self.families is not None:
+            get_families(self.families)  # ConfigError names an unknown family
+        for name in ("lines", "batch", "max_candidates"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"SearchConfig.{name}={getattr(self, name)!r}: must be >= 1")
+        if self.fill_lines < 0 or not math.isfinite(self.suspicion_weight) or self.suspicion_weight < 0:
+            raise ConfigError(f"SearchConfig.fill_lines={self.fill_lines}, suspicion_weight="
+                              f"{self.suspicion_weight}: must be >= 0")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate function: the edit that made it, the fill of its holes, and how it ranks."""
+
+    code: str
+    edit: Edit
+    fills: tuple[str, ...]
+    score: float
+    suspicion: float
+    priority: float
+    rank: int = 0
+
+    def describe(self) -> str:
+        fill = f" [{' | '.join(f.strip() for f in self.fills)}]" if self.fills else ""
+        return f"{self.edit.family}: {self.edit.note}{fill}"
+
+
+@dataclass
+class SearchCounts:
+    """What one search produced: edits generated, candidates left after the static checks and
+    ranked, and the time ranking took (model included)."""
+
+    generated: int = 0
+    ranked: int = 0
+    seconds: float = 0.0
+    nfe: int = 0
+
+
+def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = None) -> dict[int, float]:
+    """1-based lines of ``code`` -> the highest score of the evidence touching them (the
+    ``confidence`` witness left out: the model's doubt is already in the ranking), the ``top``
+    most suspicious lines only; never the ``def`` line."""
+    starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+    scores: dict[int, float] = {}
+    for e in evidence:
+        if e.source == "confidence":
+            continue
+        first = _line_of(starts, e.span.start)
+        last = _line_of(starts, max(e.span.start, e.span.end - 1))
+        for line in range(first, last + 1):
+            scores[line] = max(scores.get(line, 0.0), e.score)
+    header = _header_lines(code)
+    ranked = sorted(((s, -line) for line, s in scores.items() if line > header and s > 0), reverse=True)
+    return {-neg: s for s, neg in ranked[:top]}
+
+
+def _line_of(starts: Sequence[int], char: int) -> int:
+    lo, hi = 0, len(starts)
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if starts[mid] <= char:
+            lo = mid
+        else:
+            hi = mid
+    return lo + 1
+
+
+def _header_lines(code: str) -> int:
+    """Lines of the ``def`` header (decorators included), 1 when it does not parse."""
+    tree = FunctionTree.parse(code)
+    if tree is None or not tree.func.body:
+        return 1
+    return tree.line(tree.func.body[0]) - 1
+
+
+@dataclass
+class EditSearch:
+    """Generates, checks and ranks the candidates of one function.
+
+    scope: the module's names; ranker: the model's scores; config: width and weights.
+    """
+
+    ranker: EditRanker
+    scope: ModuleScope = field(default_factory=ModuleScope)
+    config: SearchConfig = field(default_factory=SearchConfig)
+
+    def queue(self, code: str, lines: Mapping[int, float]) -> SearchQueue:
+        """The search of ``code`` with ``lines`` accused (line -> suspicion): its concrete edits
+        checked and ranked now, its fills written when the queue asks for them."""
+        t0, nfe0 = time.monotonic(), self.ranker.nfe
+        cfg = self.config
+        top = dict(sorted(lines.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.lines])
+        edits = generate(EditContext(code, top, self.scope), get_families(cfg.families))
+        fill_lines = set(sorted(top, key=lambda line: (-top[line], line))[: cfg.fill_lines])
+        concrete = [e for e in edits if not e.holes]
+        fills = [e for e in edits if e.holes and e.line in fill_lines]
+        check = _StaticCheck(code, self.scope)
+        concrete = [e for e in concrete if check.keep(e.apply(code))]
+        scores = self.ranker.score(code, concrete) if concrete else []
+        ranked = _spread([self._candidate(e.apply(code), e, (), sc, top) for e, sc in zip(concrete, scores)])
+        counts = SearchCounts(generated=len(concrete) + len(fills), ranked=len(ranked),
+                              seconds=time.monotonic() - t0, nfe=self.ranker.nfe - nfe0)
+        return SearchQueue(self, code, top, ranked[: cfg.max_candidates], fills, check, counts)
+
+    def _candidate(self, code: str, edit: Edit, fills: tuple[str, ...], score: float,
+                   lines: Mapping[int, float]) -> Candidate:
+        suspicion = lines.get(edit.line, 0.0)
+        priority = score + self.config.suspicion_weight * math.log(max(suspicion, 0.05))
+        return Candidate(code, edit, fills, score, suspicion, priority)
+
+    def fill(self, queue: SearchQueue) -> list[Candidate]:
+        """The model's fills of ``queue``'s fill edits, checked and ranked."""
+        code, out = queue.code, []
+        for edit, options in zip(queue.fill_edits, self.ranker.fill(code, queue.fill_edits)):
+            for option in options:
+                texts = [_clean_fill(f) for f in option.fills]
+                if any(t is None for t in texts):
+                    continue
+                new = edit.apply(code, texts)  # type: ignore[arg-type]
+                if queue.check.keep(new):
+                    out.append(self._candidate(new, edit, tuple(texts), option.score, queue.lines))  # type: ignore[arg-type]
+        return _spread(out)
+
+
+@dataclass
+class SearchQueue:
+    """The untested candidates of one search, in test order.
+
+    Concrete edits come first; after ``fill_after`` of them were tested (or when they run out)
+    the model writes the fills, and the rest of the concrete edits and the fills alternate, each
+    in its own rank order (their scores are not on one scale: a fill has no original tokens to
+    compare with). ``rank`` is a candidate's place in the test order, from 1.
+    """
+
+    search: EditSearch
+    code: str
+    lines: Mapping[int, float]
+    pending: list[Candidate]
+    fill_edits: list[Edit]
+    check: _StaticCheck
+    counts: SearchCounts
+    tested: int = 0
+    fill_after: int = 64
+
+    def __bool__(self) -> bool:
+        return bool(self.pending or self.fill_edits)
+
+    def next_batch(self, n: int) -> tuple[list[Candidate], SearchCounts]:
+        """The next ``n`` candidates, and the ranking cost this call added (fills written)."""
+        added = SearchCounts()
+        if self.fill_edits and (self.tested >= self.fill_after or not self.pending):
+            t0, nfe0 = time.monotonic(), self.search.ranker.nfe
+            fills = self.search.fill(self)
+            added = SearchCounts(ranked=len(fills), seconds=time.monotonic() - t0, nfe=self.search.ranker.nfe - nfe0)
+            self.fill_edits = []
+            self.pending = _alternate(self.pending, fills)
+        batch, self.pending = self.pending[:n], self.pending[n:]
+        batch = [replace(c, rank=self.tested + i + 1) for i, c in enumerate(batch)]
+        self.tested += len(batch)
+        return batch, added
+
+
+def _spread(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Candidates by level (each site's best is level 0, its second best level 1, ...), then by
+    priority: every site gets its best edit tested before any site its second, so no site with
+    many plausible alternatives crowds out the rest. A site is the edited characters (for a
+    fill, the edit itself: its fills are its levels)."""
+    level: dict[tuple, int] = {}
+    keyed = []
+    for c in sorted(candidates, key=lambda c: -c.priority):
+        site = (c.edit.start, c.edit.end) + ((c.edit.pieces,) if c.fills else ())
+        level[site] = level.get(site, -1) + 1
+        keyed.append((level[site], -c.priority, c))
+    return [k[-1] for k in sorted(keyed, key=lambda k: k[:2])]
+
+
+def _alternate(first: Sequence[Candidate], second: Sequence[Candidate]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for i in range(max(len(first), len(second))):
+        out += [c[i] for c in (first, second) if i < len(c)]
+    return out
+
+
+def _clean_fill(text: str) -> str | None:
+    """A hole's text as it may stand in code: one line, no comment, stripped (None: unusable)."""
+    text = text.strip()
+    if not text or "\n" in text or "#" in text or '"""' in text or "'''" in text:
+        return None
+    return text
+
+
+class _StaticCheck:
+    """Keeps a candidate that compiles, is new (by syntax tree) and reads no name defined nowhere."""
+
+    def __init__(self, original: str, scope: ModuleScope) -> None:
+        self.scope = scope
+        self.seen = {tree_key(original)}
+        self.known_undefined = self._undefined(original) or set()
+
+    def _undefined(self, code: str) -> set[str] | None:
+        tree = FunctionTree.parse(code)
+        loaded = loaded_names(code)
+        if tree is None or loaded is None:
+            return None
+        bound = tree.bound_names()
+        return {n for n in loaded if n not in bound and n not in BUILTIN_NAMES and n not in self.scope.names}
+
+    def keep(self, code: str) -> bool:
+        if not compiles(code):
+            return False
+        key = tree_key(code)
+        if key is None or key in self.seen:
+            return False
+        undefined = self._undefined(code)
+        if undefined is None or not undefined <= self.known_undefined:
+            return False
+        self.seen.add(key)
+        return True

@@ -1,0 +1,100 @@
+"""The edit search: the model's scores and fills (an oracle model), static checks, the order of
+the queue, line suspicion, and the loop's search rounds (fills, a second edit, the trace)."""
+
+from __future__ import annotations
+
+import json
+
+from coderemask.checkers import ScriptChecker
+from coderemask.edits.families import Edit, EditContext, generate
+from coderemask.edits.ranking import EditRanker
+from coderemask.edits.scope import ModuleScope
+from coderemask.edits.search import EditSearch, SearchConfig, line_suspicion
+from coderemask.problem import Problem
+from coderemask.repair import RepairConfig, repair
+from coderemask.results import Budget, Solved, to_json
+from coderemask.types import Evidence, Span
+from fakes import OracleDenoiser
+
+
+def _problem(code: str) -> Problem:
+    return Problem(code=code, region=Span(code.index("\n") + 1, len(code)), name="f")
+
+
+def test_the_oracle_ranks_the_right_edit_first_by_log_odds() -> None:
+    code, solution = "def f(a, b):\n    return a * b\n", "def f(a, b):\n    return a + b\n"
+    ranker = EditRanker(OracleDenoiser(solution))
+    edits = generate(EditContext(code, {2: 1.0}))
+    concrete = [e for e in edits if not e.holes]
+    scores = ranker.score(code, concrete)
+    best = max(zip(scores, concrete), key=lambda x: x[0])[1]
+    assert best.apply(code) == solution
+    one_token = [e for e in concrete if e.family == "operator" and e.start == code.index("*")]
+    assert len(one_token) > 3 and ranker.rows < len(concrete)  # a site's one-token alternatives share a row
+
+
+def test_fills_are_written_by_the_model_and_shorter_fills_use_null() -> None:
+    code = "def f(xs):\n    n = 0\n    return n\n"
+    solution = "def f(xs):\n    n = 0\n    n = len(xs)\n    return n\n"
+    insert = Edit("statement", code.index("    return"), code.index("    return"), ("    ", 16, "\n"), 3, "insert")
+    (options,) = EditRanker(OracleDenoiser(solution), samples=2).fill(code, [insert])
+    assert options[0].fills == ("n = len(xs)",) and options[0].score > -0.1
+
+
+def test_static_checks_drop_what_cannot_be_right_and_the_order_spreads_over_sites() -> None:
+    code = "def f(a, b):\n    c = a\n    return c + b\n"
+    search = EditSearch(EditRanker(OracleDenoiser("def f(a, b):\n    c = a\n    return c - b\n")), ModuleScope(),
+                        SearchConfig(fill_lines=0))
+    queue = search.queue(code, {3: 1.0})
+    batch, _ = queue.next_batch(10_000)
+    codes = [c.code for c in batch]
+    assert len(codes) == len(set(codes)) and code not in codes
+    assert all(compile(c, "<c>", "exec") for c in codes)
+    assert not any("undefined_name" in c for c in codes)
+    assert [c.rank for c in batch] == list(range(1, len(batch) + 1))
+    sites = [(c.edit.start, c.edit.end) for c in batch]
+    first_repeat = next(i for i, s in enumerate(sites) if s in sites[:i])
+    assert set(sites[:first_repeat]) == set(sites)  # every site once before any site twice
+    assert batch[0].code == "def f(a, b):\n    c = a\n    return c - b\n"
+
+
+def test_a_fill_that_reads_an_undefined_name_is_dropped() -> None:
+    code = "def f(a):\n    return a\n"
+    search = EditSearch(EditRanker(OracleDenoiser("def f(a):\n    return nowhere\n")), ModuleScope(),
+                        SearchConfig(families=("whole_line",)))
+    queue = search.queue(code, {2: 1.0})
+    batch, _ = queue.next_batch(100)
+    assert not any("nowhere" in c.code for c in batch)
+
+
+def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_header() -> None:
+    code = "def f(a):\n    b = a\n    return b\n"
+    evidence = [Evidence("tests", Span(0, len(code)), 0.2), Evidence("tests", Span(code.index("return"), len(code)), 0.9),
+                Evidence("confidence", Span(code.index("b ="), code.index("b =") + 1), 1.0)]
+    assert line_suspicion(code, evidence) == {3: 0.9, 2: 0.2}
+    assert line_suspicion(code, evidence, top=1) == {3: 0.9}
+
+
+def test_a_missing_statement_is_inserted_by_a_fill_and_the_trace_names_the_edit() -> None:
+    buggy = "def f(xs):\n    n = 0\n    return n\n"
+    solution = "def f(xs):\n    n = 0\n    n += 7\n    return n\n"  # no concrete edit reaches 7
+    checker = ScriptChecker(["assert f([1, 2]) == 7", "assert f([]) == 7"])
+    result = repair(_problem(buggy), OracleDenoiser(solution), checker,
+                    RepairConfig(budget=Budget(max_seconds=60)))
+    assert isinstance(result, Solved) and result.code == solution
+    assert result.search is not None and result.search.winning_edit.startswith(("statement", "whole_line"))
+    d = json.loads(to_json(result))
+    assert d["search"]["winning_rank"] == result.search.winning_rank and d["search"]["tested"] >= 1
+    tried = [a for r in d["rounds"] for a in r["attempts"] if "edit" in a]
+    assert tried and all({"edit", "rank", "score"} <= set(a) for a in tried)
+
+
+def test_two_edits_one_after_the_other_when_the_first_makes_more_tests_pass() -> None:
+    buggy = "def f(a, b):\n    x = a * 2\n    return x - b\n"
+    solution = "def f(a, b):\n    x = a + 2\n    return x + b\n"
+    checker = ScriptChecker(["assert f(0, 0) == 2", "assert f(1, 1) == 4", "assert f(0, 1) == 3",
+                             "assert f(3, 0) == 5"])
+    result = repair(_problem(buggy), OracleDenoiser(solution), checker,
+                    RepairConfig(budget=Budget(max_seconds=120)))
+    assert isinstance(result, Solved) and result.code == solution
+    assert result.search.searches >= 2
