@@ -2,9 +2,9 @@
 
 A repair whose code parses and has tests first *searches*: the accused lines' edits of every
 family (``edits/``) are ranked by the model and the suspicion of their line, and each round
-tests the next batch of that queue. A candidate that makes more tests pass becomes current, and
-a new search starts from it (a second edit); when its queue is spent the search goes back to the
-queue of the code it came from. When every queue is spent, rounds *resample* spans:
+tests the next batch of a queue. A candidate that makes more tests pass becomes current, and a
+new search starts from it (a second edit); its queue and the queues it came from then take
+turns, a batch each (newest first), so a misleading partial fix does not stall the search. When every queue is spent, rounds *resample* spans:
 1. the policy turns the current best function's evidence into a RemaskPlan;
 2. B candidates are written by one batched denoising run over the planned slots;
 3. each new candidate is checked once (syntax here, tests through a ``Checker``);
@@ -148,6 +148,8 @@ class _Loop:
         self.bases: list[str] = []  # searched codes, oldest first
         self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
         self.summary = SearchSummary()
+        self.turn = 0  # search rounds so far: open queues take turns
+        self.step_seconds = 0.15  # seconds per denoising step: a guess until a round measures it
 
     # ---------------------------------------------------------------- budget
 
@@ -196,10 +198,11 @@ class _Loop:
                             return self._result(current, True, "the tests pass")
                         plan = self._plan(current)
                     continue
-                steps = min(plan.steps, self.config.budget.max_nfe - self.nfe)
+                steps = min(plan.steps, self.config.budget.max_nfe - self.nfe, self._steps_that_fit())
                 t0 = time.monotonic()
                 candidates, token_info, nfe = self._denoise(current.code, plan, steps)
                 denoise_seconds = time.monotonic() - t0
+                self.step_seconds = denoise_seconds / max(nfe, 1)
                 self.nfe += nfe
                 scored = self._score(candidates, token_info)
                 best = max(scored, key=_Scored.rank)
@@ -236,7 +239,7 @@ class _Loop:
         return any(self.queues[b] for b in self.bases)
 
     def _search_round(self, current: _Scored) -> _Scored | None:
-        """Test the next batch of the newest search with candidates left; the best candidate if
+        """Test the next batch of the open searches' turn (round robin, newest first); the best candidate if
         it beats ``current`` (more tests pass, or it parses where ``current`` does not), else None.
         The first round for a code runs its search (generate, check, rank)."""
         assert self.search is not None
@@ -251,9 +254,11 @@ class _Loop:
             self.summary.searches += 1
             self.summary.generated += queue.counts.generated
             rank_nfe, rank_seconds = self._count_ranking(queue.counts)
-        base = next((b for b in reversed(self.bases) if self.queues[b]), None)
-        if base is None:
+        open_bases = [b for b in reversed(self.bases) if self.queues[b]]
+        if not open_bases:
             return None
+        base = open_bases[self.turn % len(open_bases)]  # round robin, newest first
+        self.turn += 1
         batch, added = self.queues[base].next_batch(self._batch_that_fits())
         more_nfe, more_seconds = self._count_ranking(added)
         rank_nfe, rank_seconds = rank_nfe + more_nfe, rank_seconds + more_seconds
@@ -278,6 +283,12 @@ class _Loop:
         self._record(plan, rank_nfe, rank_nfe, scored, best, improved, rank_nfe=rank_nfe, rank_seconds=rank_seconds,
                      candidates=batch)
         return best if improved else None
+
+    def _steps_that_fit(self) -> int:
+        """Denoising steps that fit in the seconds left (at the last round's seconds per step,
+        half the time left kept for checking the candidates)."""
+        left = self.config.budget.max_seconds - self._elapsed()
+        return max(1, int(left / 2 / max(self.step_seconds, 1e-4)))
 
     def _batch_that_fits(self) -> int:
         """The search's batch, cut to the candidates whose tests fit in the seconds left (at the

@@ -52,7 +52,7 @@ def test_static_checks_drop_what_cannot_be_right_and_the_order_spreads_over_site
     assert all(compile(c, "<c>", "exec") for c in codes)
     assert not any("undefined_name" in c for c in codes)
     assert [c.rank for c in batch] == list(range(1, len(batch) + 1))
-    sites = [(c.edit.start, c.edit.end) for c in batch]
+    sites = [(c.edit.family, c.edit.start, c.edit.end) for c in batch]
     first_repeat = next(i for i, s in enumerate(sites) if s in sites[:i])
     assert set(sites[:first_repeat]) == set(sites)  # every site once before any site twice
     assert batch[0].code == "def f(a, b):\n    c = a\n    return c - b\n"
@@ -71,7 +71,7 @@ def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_head
     code = "def f(a):\n    b = a\n    return b\n"
     evidence = [Evidence("tests", Span(0, len(code)), 0.2), Evidence("tests", Span(code.index("return"), len(code)), 0.9),
                 Evidence("confidence", Span(code.index("b ="), code.index("b =") + 1), 1.0)]
-    assert line_suspicion(code, evidence) == {3: 0.9, 2: 0.2}
+    assert line_suspicion(code, evidence) == {3: 0.9, 2: 0.2}  # no block: no header inherits
     assert line_suspicion(code, evidence, top=1) == {3: 0.9}
 
 
@@ -98,3 +98,9 @@ def test_two_edits_one_after_the_other_when_the_first_makes_more_tests_pass() ->
                     RepairConfig(budget=Budget(max_seconds=120)))
     assert isinstance(result, Solved) and result.code == solution
     assert result.search.searches >= 2
+
+
+def test_a_branch_header_inherits_most_of_its_blocks_suspicion() -> None:
+    code = "def f(a):\n    if a > 0:\n        a = 1\n    return a\n"
+    evidence = [Evidence("tests", Span(code.index("a = 1"), code.index("a = 1") + 5), 1.0)]
+    assert line_suspicion(code, evidence) == {3: 1.0, 2: 0.9}

@@ -160,3 +160,21 @@ def test_cli_passes_custom_conftest_options_to_pytest(tmp_path: Path) -> None:
     ran = _cli(str(root), "--pytest-arg=--runslow", "--max-rounds", "1", "--json", cwd=tmp_path)
     assert ran.returncode in (0, 1), ran.stderr
     assert json.loads(ran.stdout)["failing_before"] == ["tests/test_calc.py::test_add"]
+
+
+def test_max_functions_counts_repairs_attempted_not_suspects_skipped(tmp_path: Path) -> None:
+    root = _repo(tmp_path, {
+        "calc.py": "def norm(x):\n    return x\n\n\ndef add(a, b):\n    return norm(a) - norm(b)\n\n\n"
+                   "def mul(a, b):\n    return a + b\n",
+        "tests/test_calc.py": "from calc import add, mul, norm\n\ndef test_add():\n    assert add(2, 3) == 5\n\n"
+                              "def test_mul():\n    assert mul(2, 3) == 6\n\ndef test_norm():\n    assert norm(1) == 1\n",
+    })
+    fixed = "def norm(x):\n    return x\n\n\ndef add(a, b):\n    return norm(a) + norm(b)\n\n\ndef mul(a, b):\n    return a * b\n"
+    report = fix_repo(root, lambda: OracleDenoiser(fixed), config=CONFIG, max_functions=2)
+    by_name = {o.qualname: o for o in report.outcomes}
+    assert by_name["add"].status == by_name["mul"].status == "patched"
+    assert by_name["norm"].status == "skipped" and "pass after earlier patches" in by_name["norm"].why
+    assert report.failing_after == []
+    report = fix_repo(root, lambda: OracleDenoiser(fixed), config=CONFIG, max_functions=1)
+    assert [o.status for o in report.outcomes].count("patched") == 1
+    assert any("beyond --max-functions 1" in o.why for o in report.outcomes)

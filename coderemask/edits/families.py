@@ -9,16 +9,20 @@ templates. Each is a class registered by name in ``FAMILIES``; ``generate(contex
     attribute   another attribute used in the module, or a look-alike method (startswith/endswith)
     operator    another operator of the same group: arithmetic, comparison, boolean, bitwise,
                 augmented (bitwise-augmented too), is / is not, in / not in; a unary operator dropped
-    literal     an integer +-1, 0 or 1; ``+ 1`` / ``- 1`` added to an int-valued expression (an index,
-                a slice or range bound, ``len(...)``, a compared value); another returned literal
+    literal     an integer +-1, 0, 1 or another of the module's; ``+ 1`` / ``- 1`` added to an
+                int-valued expression (an index, a slice or range bound, ``len(...)``, a compared
+                or assigned value); another returned literal
     swap        two call arguments, the operands of a non-commutative operator or of a comparison,
                 the elements of a subscript tuple, the indices of nested subscripts
-    condition   ``c and <hole>`` / ``c or <hole>`` (the model fills the hole), a clause of and/or
-                dropped, the condition negated or un-negated
-    wrap        ``abs(e)``, ``len(e)``, ``list(e)``, ``sorted(e)``, ``int(e)``; ``max(<hole>, e)`` /
+    condition   ``c and <hole>`` / ``c or <hole>`` (the model fills the hole), a guard from a name
+                the condition reads (``x and c``), ``0 <=`` chained to an upper bound, a clause of
+                and/or dropped, the condition negated or un-negated
+    wrap        ``abs(e)``, ``len(e)``, ``list(e)``, ``sorted(e)``, ``int(e)``, a one-argument callee
+                the module uses (``math.ceil(e)``); ``max(<hole>, e)`` /
                 ``min(e, <hole>)``; unwrap ``f(e)`` -> ``e``; drop an operand (``1 + e`` -> ``e``)
-    statement   insert a statement (a hole) before or after an accused statement, delete one,
-                replace a ``return`` value with a hole
+    statement   insert a statement before or after an accused statement (a hole, or a statement
+                copied from the module: the fix's ingredients are often in the program), delete
+                one, replace a ``return`` value with a hole
     whole_line  the accused line masked whole at a few lengths, or its first or last half kept
     syntax      code that does not parse: a missing colon or closing bracket added, an extra one dropped
 
@@ -34,7 +38,7 @@ import ast
 import io
 import keyword
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, Iterator, Mapping, Sequence, Union
 
 from ..errors import ConfigError
@@ -49,7 +53,7 @@ class Edit:
     """Replace ``code[start:end]`` with ``pieces`` (text, and holes of ``int`` slots).
 
     line: the 1-based line of the function's text the edit belongs to (its suspicion ranks it);
-    note: what changes, for traces (``min -> max``).
+    note: what changes, for traces (``min -> max``); prior: a static hint (below).
     """
 
     family: str
@@ -58,6 +62,9 @@ class Edit:
     pieces: tuple[Piece, ...]
     line: int
     note: str
+    prior: float = 0.0
+    """A static hint, in nats, added to the edit's priority (e.g. reading a local that is
+    assigned but never read: the original likely reads the wrong name)."""
 
     @property
     def holes(self) -> int:
@@ -103,7 +110,7 @@ class EditContext:
     scope: ModuleScope = field(default_factory=ModuleScope)
     hole_slots: int = 6
     """Slots of a hole inside an expression (a condition's new clause, a clamp's bound)."""
-    statement_slots: int = 10
+    statement_slots: int = 8
     """Slots of a new statement or a ``return`` value."""
 
     def __post_init__(self) -> None:
@@ -223,6 +230,10 @@ class ChangeIdentifier(EditFamily):
     name = "identifier"
     description = "another name in scope (a callee: a callable, e.g. min for max); True/False/None"
 
+    unused_prior: float = 3.0
+    """Nats added for a name the function binds but never reads (``right = pad - left`` and
+    then ``left`` twice): about what the suspicion of a line ten times as suspicious adds."""
+
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         toks = ctx.tokens
         bound = sorted(ctx.tree.bound_names()) if ctx.tree is not None else []
@@ -230,6 +241,7 @@ class ChangeIdentifier(EditFamily):
                                   and not keyword.iskeyword(t.string)))
         called = {toks[i].string for i in range(len(toks) - 1) if toks[i + 1].string == "("}
         module_values = sorted(ctx.scope.names - ctx.scope.functions)
+        unused = ctx.tree.unused_names() if ctx.tree is not None else set()
         for i, tok in enumerate(toks):
             if tok.line not in ctx.lines or tok.type != tokenize.NAME:
                 continue
@@ -246,7 +258,8 @@ class ChangeIdentifier(EditFamily):
                 options = [*used, *bound, *module_values, *CONSTANTS]
             for new in dict.fromkeys(options):
                 if new != tok.string and not (new in CONSTANTS and is_callee):
-                    yield _replace(self.name, ctx, tok.start, tok.end, new)
+                    edit = _replace(self.name, ctx, tok.start, tok.end, new)
+                    yield replace(edit, prior=self.unused_prior) if new in unused else edit
 
 
 @register
@@ -307,15 +320,18 @@ class ChangeOperator(EditFamily):
 @register
 class ChangeLiteral(EditFamily):
     name = "literal"
-    description = "an integer +-1, 0 or 1; `+ 1` / `- 1` on an int-valued bound; another returned literal"
+    description = ("an integer +-1, 0, 1 or another integer of the module; `+ 1` / `- 1` on an int-valued bound; "
+                   "another returned literal")
 
     RETURN_LITERALS = ("None", "True", "False", "0", "1", "-1", '""', "[]", "{}", "()")
+    max_numbers: int = 8
+    """Other integers of the module an integer may become (``60`` -> ``24``), most used first."""
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         for tok in ctx.tokens:
             if tok.line in ctx.lines and tok.type == tokenize.NUMBER and tok.string.isdigit():
                 n = int(tok.string)
-                for v in dict.fromkeys((n - 1, n + 1, 0, 1)):
+                for v in dict.fromkeys((n - 1, n + 1, 0, 1, *ctx.scope.numbers[: self.max_numbers])):
                     if v >= 0 and v != n:
                         yield _replace(self.name, ctx, tok.start, tok.end, str(v))
         if ctx.tree is None:
@@ -351,11 +367,15 @@ _NOT_INT = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.C
 
 def _int_bounds(ctx: EditContext) -> Iterator[ast.expr]:
     """Expressions of the accused lines that are likely ints and bounds: subscripts and slice bounds,
-    range arguments, ``len(...)`` calls, compared values (each once, outermost first)."""
+    range arguments, ``len(...)`` calls, compared values, assigned names and arithmetic
+    (``lo = mid``; each once, outermost first)."""
     seen: set[int] = set()
-    for node in ctx.accused_nodes(ast.Subscript, ast.Call, ast.Compare):
+    for node in ctx.accused_nodes(ast.Subscript, ast.Call, ast.Compare, ast.Assign, ast.AugAssign):
         found: list[ast.expr] = []
-        if isinstance(node, ast.Subscript):
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            if isinstance(node.value, (ast.Name, ast.BinOp, ast.Subscript, ast.Attribute)):
+                found.append(node.value)
+        elif isinstance(node, ast.Subscript):
             s = node.slice
             found += [b for b in (s.lower, s.upper) if b is not None] if isinstance(s, ast.Slice) else [s]
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -442,7 +462,8 @@ def _parenthesized(text: str, node: ast.AST, loose: tuple[type, ...]) -> str:
 @register
 class Condition(EditFamily):
     name = "condition"
-    description = "c and <hole> / c or <hole>; a clause of and/or dropped; negated or un-negated"
+    description = ("c and <hole> / c or <hole>; a guard from a name it reads (x and c); 0 <= chained to a bound; "
+                   "a clause of and/or dropped; negated or un-negated")
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         tree = ctx.tree
@@ -463,12 +484,33 @@ class Condition(EditFamily):
                 negated = "not " + _parenthesized(text, cond, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr,
                                                                ast.Compare))
                 yield _node_edit(self.name, ctx, cond, (negated,), f"{text} -> {negated}")
+            yield from self._guards(ctx, cond, text)
             if isinstance(cond, ast.BoolOp):
                 op = " and " if isinstance(cond.op, ast.And) else " or "
                 for k in range(len(cond.values)):
                     rest = [tree.text(v) for j, v in enumerate(cond.values) if j != k]
                     yield _node_edit(self.name, ctx, cond, (op.join(rest),),
                                      f"drop `{tree.text(cond.values[k])}`")
+
+
+    def _guards(self, ctx: EditContext, cond: ast.expr, text: str) -> Iterator[Edit]:
+        """A guard before the condition, from a name it reads (``x and c``, ``x is not None and c``:
+        PAR's null checker), and a lower bound chained to an upper one (``i < n`` -> ``0 <= i < n``)."""
+        tree = ctx.tree
+        assert tree is not None
+        body = _parenthesized(text, cond, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr))
+        names = dict.fromkeys(n.id for n in ast.walk(cond) if isinstance(n, ast.Name)
+                              and isinstance(n.ctx, ast.Load) and n.id not in CALLABLE_BUILTINS
+                              and n.id not in CONSTANTS)
+        for name in names:
+            for guard in (name, f"{name} is not None"):
+                yield _node_edit(self.name, ctx, cond, (f"{guard} and {body}",), f"{text} -> {guard} and {text}")
+        for node in [cond, *(cond.values if isinstance(cond, ast.BoolOp) else ())]:
+            if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.Lt, ast.LtE)) \
+                    and not isinstance(node.left, ast.Constant):
+                left = tree.text(node.left)
+                yield Edit(self.name, tree.start(node), tree.start(node), ("0 <= ",), tree.line(node),
+                           f"{left} ... -> 0 <= {left} ...")
 
 
 _WRAPS = ("abs", "len", "list", "sorted", "int")
@@ -495,15 +537,20 @@ def _wrappable(ctx: EditContext) -> Iterator[ast.expr]:
 @register
 class Wrap(EditFamily):
     name = "wrap"
-    description = "wrap an expression in a call (abs, len, ...; max/min with a filled bound); unwrap; drop an operand"
+    description = ("wrap an expression in a call (abs, len, ..., a one-argument callee of the module; max/min with "
+                   "a filled bound); unwrap; drop an operand")
+
+    module_callees: int = 4
+    """One-argument callees of the module (``math.ceil``) tried as wraps, most used first."""
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         tree = ctx.tree
         if tree is None:
             return
+        callees = [*_WRAPS, *(c for c in ctx.scope.unary_calls[: self.module_callees] if c not in _WRAPS)]
         for node in _wrappable(ctx):
             text = tree.text(node)
-            for f in _WRAPS:
+            for f in callees:
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == f):
                     yield _node_edit(self.name, ctx, node, (f"{f}({text})",), f"{text} -> {f}({text})")
             yield _node_edit(self.name, ctx, node, ("max(", ctx.hole_slots // 2, f", {text})"), f"{text} -> max(…, {text})")
@@ -527,7 +574,8 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 @register
 class Statement(EditFamily):
     name = "statement"
-    description = "insert a statement (filled) before or after an accused one; delete one; refill a return value"
+    description = ("insert a statement before or after an accused one (filled by the model, or copied from the "
+                   "module); delete one; refill a return value")
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         tree = ctx.tree
@@ -542,6 +590,14 @@ class Statement(EditFamily):
                 continue  # not the first statement of its line
             yield Edit(self.name, line_start, line_start, (indent, ctx.statement_slots, "\n"), line,
                        f"insert a statement before line {line}")
+            for copy in self._ingredients(ctx, stmt):
+                yield Edit(self.name, line_start, line_start, (f"{indent}{copy}\n",), line,
+                           f"insert `{copy}` before line {line}")
+                if not isinstance(stmt, (*_COMPOUND, ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                    _, end = tree.line_bounds(tree.end_line(stmt))
+                    if end < len(code):
+                        yield Edit(self.name, end + 1, end + 1, (f"{indent}{copy}\n",), line,
+                                   f"insert `{copy}` after line {line}")
             if isinstance(stmt, _COMPOUND):
                 first = stmt.body[0]
                 at_line = tree.line(first)
@@ -559,6 +615,26 @@ class Statement(EditFamily):
             if isinstance(stmt, ast.Return) and stmt.value is not None:
                 yield _node_edit(self.name, ctx, stmt.value, (ctx.statement_slots,),
                                  f"return {tree.text(stmt.value)} -> return …")
+
+    max_ingredients: int = 12
+
+    def _ingredients(self, ctx: EditContext, stmt: ast.stmt) -> list[str]:
+        """Statements of the module to copy next to ``stmt`` (the plastic surgery hypothesis: a
+        fix's ingredients are often elsewhere in the program): the ones sharing the most names
+        with the function, never ``stmt`` itself."""
+        tree = ctx.tree
+        assert tree is not None
+        own = tree.text(stmt).strip()
+        used = {t.string for t in ctx.tokens if t.type == tokenize.NAME}
+        scored = []
+        for k, text in enumerate(ctx.scope.statements):
+            if text == own:
+                continue
+            names = {t.string for t in _tokens(text) if t.type == tokenize.NAME}
+            shared = len(names & used)
+            if shared:
+                scored.append((-shared / max(len(names), 1), k, text))
+        return [text for *_, text in sorted(scored)[: self.max_ingredients]]
 
     def _delete(self, ctx: EditContext, stmt: ast.stmt, line: int, indent: str) -> Iterator[Edit]:
         tree = ctx.tree

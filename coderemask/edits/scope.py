@@ -39,6 +39,15 @@ class ModuleScope:
     names: frozenset[str] = frozenset()
     attributes: tuple[str, ...] = ()
     functions: frozenset[str] = field(default_factory=frozenset)
+    numbers: tuple[int, ...] = ()
+    """Integer literals of the module other than 0 and 1, most used first."""
+    unary_calls: tuple[str, ...] = ()
+    """Callees the module calls with one argument (``math.ceil``, ``sorted``), most used first:
+    what a wrap may put around an expression besides the builtins."""
+    statements: tuple[str, ...] = ()
+    """One-line simple statements of the module (calls, assignments, augmented assignments),
+    stripped: the ingredients an inserted statement may copy (most shared names first is the
+    family's business)."""
 
     @classmethod
     def of(cls, text: str) -> ModuleScope:
@@ -70,7 +79,21 @@ class ModuleScope:
                         for target in item.targets if isinstance(item, ast.Assign) else [item.target]:
                             if isinstance(target, ast.Name):
                                 attributes[target.id] += 1
-        return cls(frozenset(names), tuple(a for a, _ in attributes.most_common()), frozenset(functions))
+        numbers = Counter(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is int
+                          and n.value not in (0, 1))
+        unary = Counter(ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and len(n.args) == 1
+                        and not n.keywords and isinstance(n.func, (ast.Name, ast.Attribute))
+                        and not isinstance(n.args[0], ast.Starred))
+        lines = text.splitlines()
+        statements = []
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign)) and node.lineno == node.end_lineno \
+                    and not (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call)):
+                statements.append(lines[node.lineno - 1][node.col_offset : node.end_col_offset].strip()
+                                  if text.isascii() else ast.unparse(node))
+        return cls(frozenset(names), tuple(a for a, _ in attributes.most_common()), frozenset(functions),
+                   tuple(n for n, _ in numbers.most_common()), tuple(u for u, _ in unary.most_common()),
+                   tuple(dict.fromkeys(statements)))
 
     def defines(self, name: str) -> bool:
         return name in self.names or name in BUILTIN_NAMES

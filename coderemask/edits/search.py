@@ -1,6 +1,7 @@
 """From a function and the evidence against it to a ranked queue of candidate functions.
 
-For the most suspicious lines (``SearchConfig.lines``), every family of ``families.py`` yields
+For the most suspicious lines (``SearchConfig.lines``; a branch or loop header inherits most of
+its block's suspicion: ``_control_dependence``), every family of ``families.py`` yields
 edits; fill edits (holes) are written by the model for the ``fill_lines`` most suspicious of
 them. Then:
 
@@ -8,12 +9,13 @@ them. Then:
    earlier candidate (same syntax tree: spacing and comments do not count), or that reads a
    name defined nowhere (not a builtin, not bound in the module or the function) which the
    original did not read already;
-2. **ranking**: ``priority = model score + suspicion_weight * ln(max(suspicion, 0.05))``, where
+2. **ranking**: ``priority = model score + suspicion_weight * ln(max(suspicion, 0.05)) + prior``, where
    the model score is the mean log-probability of the edit's new tokens less that of the
    tokens it replaces (for a fill: of the tokens it wrote; ``ranking.py``) and the suspicion is
    the accused line's score in [0, 1] (SBFL, tracebacks, parse errors). With the default weight
    1, an edit on a line half as suspicious needs new tokens about twice as likely per token to
-   rank level with it. Then the order is *spread*: every site's best candidate before any
+   rank level with it; ``prior`` is a family's static hint (a name bound but never read: +3).
+   Then the order is *spread*: every site's best candidate before any
    site's second (``_spread``), since a test costs milliseconds and a small model's favourite
    site is often the wrong one;
 3. **fills later**: the model writes the fills (``SearchQueue``) only after the first
@@ -26,6 +28,7 @@ ranker and evidence; it does not run tests.
 
 from __future__ import annotations
 
+import ast
 import math
 import time
 from dataclasses import dataclass, field, replace
@@ -45,7 +48,7 @@ class SearchConfig:
 
     families: tuple[str, ...] | None = None
     """Edit families by name (None: all registered)."""
-    lines: int = 4
+    lines: int = 8
     """Accused lines to edit, most suspicious first."""
     fill_lines: int = 2
     """Of those, lines whose fill edits (holes) the model writes (a fill costs denoising steps)."""
@@ -107,9 +110,34 @@ def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = No
         last = _line_of(starts, max(e.span.start, e.span.end - 1))
         for line in range(first, last + 1):
             scores[line] = max(scores.get(line, 0.0), e.score)
+    _control_dependence(code, scores)
     header = _header_lines(code)
     ranked = sorted(((s, -line) for line, s in scores.items() if line > header and s > 0), reverse=True)
     return {-neg: s for s, neg in ranked[:top]}
+
+
+CONTROL_SHARE = 0.9
+"""The share of a block's highest suspicion its ``if`` / ``while`` / ``for`` header inherits."""
+
+
+def _control_dependence(code: str, scores: dict[int, float]) -> None:
+    """Raise each branch or loop header to ``CONTROL_SHARE`` x the highest suspicion in its
+    blocks: when a statement runs only in failing tests, the condition that let it run is as
+    likely wrong as the statement (SBFL sees the header run by every test and clears it)."""
+    tree = FunctionTree.parse(code)
+    if tree is None:
+        return
+    for node in tree.nodes():
+        if not isinstance(node, (ast.If, ast.While, ast.For, ast.AsyncFor)):
+            continue
+        inside = [s for block in (node.body, node.orelse) for s in block]
+        if not inside:
+            continue
+        lines = range(tree.line(inside[0]), tree.end_line(inside[-1]) + 1)
+        best = max((scores.get(line, 0.0) for line in lines), default=0.0)
+        head = tree.line(node)
+        if best > 0 and scores.get(head, 0.0) < CONTROL_SHARE * best:
+            scores[head] = CONTROL_SHARE * best
 
 
 def _line_of(starts: Sequence[int], char: int) -> int:
@@ -163,7 +191,7 @@ class EditSearch:
     def _candidate(self, code: str, edit: Edit, fills: tuple[str, ...], score: float,
                    lines: Mapping[int, float]) -> Candidate:
         suspicion = lines.get(edit.line, 0.0)
-        priority = score + self.config.suspicion_weight * math.log(max(suspicion, 0.05))
+        priority = score + self.config.suspicion_weight * math.log(max(suspicion, 0.05)) + edit.prior
         return Candidate(code, edit, fills, score, suspicion, priority)
 
     def fill(self, queue: SearchQueue) -> list[Candidate]:
@@ -198,7 +226,7 @@ class SearchQueue:
     check: _StaticCheck
     counts: SearchCounts
     tested: int = 0
-    fill_after: int = 64
+    fill_after: int = 96
 
     def __bool__(self) -> bool:
         return bool(self.pending or self.fill_edits)
@@ -221,12 +249,13 @@ class SearchQueue:
 def _spread(candidates: Sequence[Candidate]) -> list[Candidate]:
     """Candidates by level (each site's best is level 0, its second best level 1, ...), then by
     priority: every site gets its best edit tested before any site its second, so no site with
-    many plausible alternatives crowds out the rest. A site is the edited characters (for a
-    fill, the edit itself: its fills are its levels)."""
+    many plausible alternatives crowds out the rest. A site is a family's edited characters
+    (``left`` as a name and ``left`` wrapped in a call are two sites; for a fill, the edit
+    itself: its fills are its levels)."""
     level: dict[tuple, int] = {}
     keyed = []
     for c in sorted(candidates, key=lambda c: -c.priority):
-        site = (c.edit.start, c.edit.end) + ((c.edit.pieces,) if c.fills else ())
+        site = (c.edit.family, c.edit.start, c.edit.end) + ((c.edit.pieces,) if c.fills else ())
         level[site] = level.get(site, -1) + 1
         keyed.append((level[site], -c.priority, c))
     return [k[-1] for k in sorted(keyed, key=lambda k: k[:2])]

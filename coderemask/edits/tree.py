@@ -132,6 +132,13 @@ class FunctionTree:
                 names.add(node.name)
         return names
 
+    def unused_names(self) -> set[str]:
+        """Parameters and locals the function binds but never reads (``self``/``cls`` and ``_``
+        names aside): a linter's warning, and a hint that a read elsewhere names the wrong one."""
+        read = {n.id for n in ast.walk(self.func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return {n for n in self.bound_names() if n not in read and n not in ("self", "cls")
+                and not n.startswith("_")}
+
     def parameters(self) -> list[str]:
         a = self.func.args
         return [x.arg for x in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg) if x is not None]

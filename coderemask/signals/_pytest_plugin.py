@@ -16,7 +16,9 @@ run that dies keeps what it wrote:
 Coverage is a ``sys.settrace`` tracer that only follows frames of the target file and only
 while a test runs: it keeps per-test lines as each test ends (coverage.py gives the same lines
 but only at the end of the session). A test's call phase gets ``test_timeout`` seconds (SIGALRM);
-the timeout is raised inside the test, so its traceback shows where it hung. ``test_timeouts``
+the timeout is raised inside the test, so its traceback shows where it hung. Once a test of
+the process ran out of time, tests without a limit of their own get at most
+``after_hang_timeout`` (a bug that hangs one test usually hangs the next). ``test_timeouts``
 (node id -> seconds) gives some tests limits of their own (calibrated from a baseline run).
 
 Outcomes are read from reports, except that a call phase that raised is never recorded as
@@ -60,6 +62,7 @@ _reports: dict[str, dict[str, Any]] = {}
 _test_timeouts: dict[str, float] = {str(k): float(v) for k, v in (_config.get("test_timeouts") or {}).items()}
 _raised: dict[str, BaseException] = {}  # node id -> what its call phase raised (this plugin's own record)
 _finished: dict[str, dict[str, Any]] = {}  # node id -> its record
+_hung_once = False  # a test of this process ran out of time: the rest get ``after_hang_timeout``
 
 
 class TimeLimitExceeded(BaseException):
@@ -76,6 +79,8 @@ def begin_candidate(results: str, lines: list[int] | None) -> None:
     global _out, _lines
     _out = open(results, "a", encoding="utf-8")  # noqa: SIM115 - open for the child's life
     _lines = tuple(lines) if lines else None  # type: ignore[assignment]
+    global _hung_once
+    _hung_once = False
     _reports.clear()
     _raised.clear()
     _finished.clear()
@@ -242,7 +247,11 @@ def _alarm(seconds: float) -> Any:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    global _hung_once
     timeout = _test_timeouts.get(item.nodeid, float(_config.get("test_timeout") or 0))
+    after_hang = float(_config.get("after_hang_timeout") or 0)
+    if _hung_once and after_hang > 0 and item.nodeid not in _test_timeouts:
+        timeout = min(timeout, after_hang) if timeout > 0 else after_hang
     if timeout > 0:
         signal.signal(signal.SIGALRM, _alarm(timeout))
         signal.setitimer(signal.ITIMER_REAL, timeout)
@@ -251,6 +260,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         return (yield)
     except BaseException as exc:
         _raised[item.nodeid] = exc
+        _hung_once = _hung_once or isinstance(exc, TimeLimitExceeded)
         raise
     finally:
         _tracing(False)

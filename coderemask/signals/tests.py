@@ -27,6 +27,12 @@ from coderemask.signals.sandbox import JsonLinesTail, Limits, SandboxResult, Wor
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
 
+AFTER_HANG_TIMEOUT = 2.0
+"""Seconds a test without a limit of its own may run once another test of the same run hung
+(was stopped by its limit): the original of a hanging bug then costs one ``test_timeout`` and
+this much per further hanging test, not ``test_timeout`` each (six hanging tests: 20 s, not
+60 s). A test slower than this that runs after a hang is recorded as hanging on the original."""
+
 PLUGIN = "_coderemask_pytest_plugin"
 _PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--continue-on-collection-errors", "--tb=short")
 
@@ -440,6 +446,7 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
         "results": str(results),
         "test_timeout": test_timeout or 0,
         "test_timeouts": dict(test_timeouts or {}),
+        "after_hang_timeout": AFTER_HANG_TIMEOUT,
         "trace": coverage,
         "project": str(ws.project),
         "original": str(project),
