@@ -253,13 +253,13 @@ class _Loop:
             self.bases.append(code)
             self.summary.searches += 1
             self.summary.generated += queue.counts.generated
-            rank_nfe, rank_seconds = self._count_ranking(queue.counts)
         open_bases = [b for b in reversed(self.bases) if self.queues[b]]
         if not open_bases:
             return None
         base = open_bases[self.turn % len(open_bases)]  # round robin, newest first
         self.turn += 1
-        batch, added = self.queues[base].next_batch(self._batch_that_fits())
+        left = self.config.budget.max_seconds - self._elapsed()
+        batch, added = self.queues[base].next_batch(self._batch_that_fits(), seconds_left=left)
         more_nfe, more_seconds = self._count_ranking(added)
         rank_nfe, rank_seconds = rank_nfe + more_nfe, rank_seconds + more_seconds
         if not batch:

@@ -230,15 +230,21 @@ class ChangeIdentifier(EditFamily):
     name = "identifier"
     description = "another name in scope (a callee: a callable, e.g. min for max); True/False/None"
 
-    unused_prior: float = 3.0
+    unused_prior: float = 5.0
     """Nats added for a name the function binds but never reads (``right = pad - left`` and
     then ``left`` twice): about what the suspicion of a line ten times as suspicious adds."""
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         toks = ctx.tokens
-        bound = sorted(ctx.tree.bound_names()) if ctx.tree is not None else []
-        used = list(dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME
-                                  and not keyword.iskeyword(t.string)))
+        tree = ctx.tree
+        bound = sorted(tree.bound_names()) if tree is not None else []
+        if tree is not None:  # names the body reads (annotations are types, not values)
+            used = list(dict.fromkeys(n.id for stmt in tree.func.body for n in ast.walk(stmt)
+                                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)))
+        else:
+            used = list(dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME
+                                      and not keyword.iskeyword(t.string)))
+        operands = _operand_starts(tree) if tree is not None else set()
         called = {toks[i].string for i in range(len(toks) - 1) if toks[i + 1].string == "("}
         module_values = sorted(ctx.scope.names - ctx.scope.functions)
         unused = ctx.tree.unused_names() if ctx.tree is not None else set()
@@ -257,9 +263,24 @@ class ChangeIdentifier(EditFamily):
             else:
                 options = [*used, *bound, *module_values, *CONSTANTS]
             for new in dict.fromkeys(options):
-                if new != tok.string and not (new in CONSTANTS and is_callee):
+                if new in CONSTANTS and (is_callee or tok.start in operands):
+                    continue  # None(x), fill * False: fails whenever it runs
+                if new != tok.string:
                     edit = _replace(self.name, ctx, tok.start, tok.end, new)
                     yield replace(edit, prior=self.unused_prior) if new in unused else edit
+
+
+def _operand_starts(tree: FunctionTree) -> set[int]:
+    """Where the names that are arithmetic operands, subscripted or attribute owners start."""
+    out = set()
+    for node in tree.nodes():
+        if isinstance(node, ast.BinOp):
+            out.update(tree.start(n) for n in (node.left, node.right) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.value, ast.Name):
+            out.add(tree.start(node.value))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.value, ast.Name):
+            out.add(tree.start(node.value))
+    return out
 
 
 @register

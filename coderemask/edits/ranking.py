@@ -25,6 +25,7 @@ count forward passes and rows. This module knows a Denoiser and edits; not tests
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -64,6 +65,8 @@ class EditRanker:
         self.generator = torch.Generator(device=model.device).manual_seed(seed)
         self.nfe = 0
         self.rows = 0
+        self.row_seconds = 0.01
+        """Seconds per row of a forward pass, as last measured (a guess until then)."""
 
     # ------------------------------------------------------------------ concrete edits
 
@@ -118,8 +121,10 @@ class EditRanker:
                                          model.max_length)
             chunk = [prefix + body + suffix for body in chunk_bodies]
             ids, attention = _padded(chunk, model.pad_token_id)
+            t0 = time.monotonic()
             with torch.no_grad():
                 logits = model.logits(ids.to(model.device), attention.to(model.device))  # [B, L, V]
+            self.row_seconds = (time.monotonic() - t0) / len(chunk)
             self.nfe += 1
             self.rows += len(chunk)
             for i, (lo, hi) in enumerate(windows[k : k + self.batch_rows]):

@@ -18,8 +18,10 @@ them. Then:
    Then the order is *spread*: every site's best candidate before any
    site's second (``_spread``), since a test costs milliseconds and a small model's favourite
    site is often the wrong one;
-3. **fills later**: the model writes the fills (``SearchQueue``) only after the first
-   ``fill_after`` concrete candidates were tested, then the two alternate.
+3. **stages**: a ``SearchQueue`` ranks its edits in stages as the tests reach them (the concrete
+   edits of the most suspicious lines, the fills, the concrete edits of the rest), so a bug
+   found in the first batch costs the ranking of one stage; a stage that would not fit in the
+   seconds left is skipped.
 
 The loop (``repair.py``) tests the queue in rank order, in batches, and may start a new search
 from a candidate that made more tests pass (a second edit). This module knows edits, the
@@ -50,6 +52,8 @@ class SearchConfig:
     """Edit families by name (None: all registered)."""
     lines: int = 8
     """Accused lines to edit, most suspicious first."""
+    first_lines: int = 3
+    """Of those, the lines whose concrete edits are ranked and tested first (the rest later)."""
     fill_lines: int = 2
     """Of those, lines whose fill edits (holes) the model writes (a fill costs denoising steps)."""
     suspicion_weight: float = 1.0
@@ -83,7 +87,7 @@ class Candidate:
 
     def describe(self) -> str:
         fill = f" [{' | '.join(f.strip() for f in self.fills)}]" if self.fills else ""
-        return f"{self.edit.family}: {self.edit.note}{fill}"
+        return f"{self.edit.family} (line {self.edit.line}): {self.edit.note}{fill}"
 
 
 @dataclass
@@ -171,22 +175,22 @@ class EditSearch:
     config: SearchConfig = field(default_factory=SearchConfig)
 
     def queue(self, code: str, lines: Mapping[int, float]) -> SearchQueue:
-        """The search of ``code`` with ``lines`` accused (line -> suspicion): its concrete edits
-        checked and ranked now, its fills written when the queue asks for them."""
-        t0, nfe0 = time.monotonic(), self.ranker.nfe
+        """The search of ``code`` with ``lines`` accused (line -> suspicion). Nothing is ranked
+        yet: the queue ranks its stages as the tests reach them."""
         cfg = self.config
         top = dict(sorted(lines.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.lines])
+        order = sorted(top, key=lambda line: (-top[line], line))
         edits = generate(EditContext(code, top, self.scope), get_families(cfg.families))
-        fill_lines = set(sorted(top, key=lambda line: (-top[line], line))[: cfg.fill_lines])
-        concrete = [e for e in edits if not e.holes]
-        fills = [e for e in edits if e.holes and e.line in fill_lines]
-        check = _StaticCheck(code, self.scope)
-        concrete = [e for e in concrete if check.keep(e.apply(code))]
-        scores = self.ranker.score(code, concrete) if concrete else []
-        ranked = _spread([self._candidate(e.apply(code), e, (), sc, top) for e, sc in zip(concrete, scores)])
-        counts = SearchCounts(generated=len(concrete) + len(fills), ranked=len(ranked),
-                              seconds=time.monotonic() - t0, nfe=self.ranker.nfe - nfe0)
-        return SearchQueue(self, code, top, ranked[: cfg.max_candidates], fills, check, counts)
+        first, rest = set(order[: cfg.first_lines]), set(order[cfg.first_lines :])
+        fill_lines = set(order[: cfg.fill_lines])
+        stages = [
+            _Stage("concrete", [e for e in edits if not e.holes and e.line in first]),
+            _Stage("fill", [e for e in edits if e.holes and e.line in fill_lines]),
+            _Stage("concrete", [e for e in edits if not e.holes and e.line in rest]),
+        ]
+        stages = [st for st in stages if st.edits]
+        return SearchQueue(self, code, top, [], stages, _StaticCheck(code, self.scope),
+                           SearchCounts(generated=sum(len(st.edits) for st in stages)))
 
     def _candidate(self, code: str, edit: Edit, fills: tuple[str, ...], score: float,
                    lines: Mapping[int, float]) -> Candidate:
@@ -194,10 +198,15 @@ class EditSearch:
         priority = score + self.config.suspicion_weight * math.log(max(suspicion, 0.05)) + edit.prior
         return Candidate(code, edit, fills, score, suspicion, priority)
 
-    def fill(self, queue: SearchQueue) -> list[Candidate]:
-        """The model's fills of ``queue``'s fill edits, checked and ranked."""
+    def rank(self, queue: SearchQueue, stage: _Stage) -> list[Candidate]:
+        """A stage's edits checked, scored (fills written) and spread."""
         code, out = queue.code, []
-        for edit, options in zip(queue.fill_edits, self.ranker.fill(code, queue.fill_edits)):
+        if stage.kind == "concrete":
+            kept = [e for e in stage.edits if queue.check.keep(e.apply(code))]
+            scores = self.ranker.score(code, kept) if kept else []
+            out = [self._candidate(e.apply(code), e, (), sc, queue.lines) for e, sc in zip(kept, scores)]
+            return _spread(out)
+        for edit, options in zip(stage.edits, self.ranker.fill(code, stage.edits)):
             for option in options:
                 texts = [_clean_fill(f) for f in option.fills]
                 if any(t is None for t in texts):
@@ -207,39 +216,67 @@ class EditSearch:
                     out.append(self._candidate(new, edit, tuple(texts), option.score, queue.lines))  # type: ignore[arg-type]
         return _spread(out)
 
+    def cost(self, stage: _Stage) -> float:
+        """Seconds ranking ``stage`` should take, at the ranker's measured seconds per row (an
+        upper bound for concrete edits: alternatives that share a row are counted each)."""
+        if stage.kind == "concrete":
+            rows = len(stage.edits)
+        else:
+            rows = len(stage.edits) * self.ranker.samples * max(1, math.ceil(max(
+                sum(p for p in e.pieces if isinstance(p, int)) for e in stage.edits) / 2))
+        return rows * self.ranker.row_seconds
+
+
+@dataclass
+class _Stage:
+    """Edits ranked together: "concrete" (scored) or "fill" (written by the model)."""
+
+    kind: str
+    edits: list[Edit]
+
 
 @dataclass
 class SearchQueue:
-    """The untested candidates of one search, in test order.
-
-    Concrete edits come first; after ``fill_after`` of them were tested (or when they run out)
-    the model writes the fills, and the rest of the concrete edits and the fills alternate, each
-    in its own rank order (their scores are not on one scale: a fill has no original tokens to
-    compare with). ``rank`` is a candidate's place in the test order, from 1.
+    """The untested candidates of one search, in test order, ranked in stages as the tests
+    reach them: the concrete edits of the ``first_lines`` most suspicious lines, then the fills
+    of the ``fill_lines`` most suspicious, then the concrete edits of the other lines. A stage
+    is ranked when fewer than a batch of candidates is left, and it joins what is left by
+    alternation (fill scores and concrete scores are not on one scale). A stage whose ranking
+    would not fit in the seconds left is skipped. ``rank`` is a candidate's place in the test
+    order, from 1; ``counts`` sums what the stages cost.
     """
 
     search: EditSearch
     code: str
     lines: Mapping[int, float]
     pending: list[Candidate]
-    fill_edits: list[Edit]
+    stages: list[_Stage]
     check: _StaticCheck
     counts: SearchCounts
     tested: int = 0
-    fill_after: int = 96
+    skipped: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.pending or self.fill_edits)
+        return bool(self.pending or self.stages)
 
-    def next_batch(self, n: int) -> tuple[list[Candidate], SearchCounts]:
-        """The next ``n`` candidates, and the ranking cost this call added (fills written)."""
+    def next_batch(self, n: int, seconds_left: float = math.inf) -> tuple[list[Candidate], SearchCounts]:
+        """The next ``n`` candidates, and the ranking cost this call added (stages ranked)."""
         added = SearchCounts()
-        if self.fill_edits and (self.tested >= self.fill_after or not self.pending):
+        while len(self.pending) < n and self.stages:
+            stage = self.stages.pop(0)
+            if self.search.cost(stage) > seconds_left / 2:
+                self.skipped += len(stage.edits)
+                continue
             t0, nfe0 = time.monotonic(), self.search.ranker.nfe
-            fills = self.search.fill(self)
-            added = SearchCounts(ranked=len(fills), seconds=time.monotonic() - t0, nfe=self.search.ranker.nfe - nfe0)
-            self.fill_edits = []
-            self.pending = _alternate(self.pending, fills)
+            ranked = self.search.rank(self, stage)
+            added.ranked += len(ranked)
+            added.seconds += time.monotonic() - t0
+            added.nfe += self.search.ranker.nfe - nfe0
+            seconds_left -= time.monotonic() - t0
+            self.pending = _alternate(self.pending, ranked)
+        self.counts.ranked += added.ranked
+        self.counts.seconds += added.seconds
+        self.counts.nfe += added.nfe
         batch, self.pending = self.pending[:n], self.pending[n:]
         batch = [replace(c, rank=self.tested + i + 1) for i, c in enumerate(batch)]
         self.tested += len(batch)
