@@ -104,3 +104,16 @@ def test_a_branch_header_inherits_most_of_its_blocks_suspicion() -> None:
     code = "def f(a):\n    if a > 0:\n        a = 1\n    return a\n"
     evidence = [Evidence("tests", Span(code.index("a = 1"), code.index("a = 1") + 5), 1.0)]
     assert line_suspicion(code, evidence) == {3: 1.0, 2: 0.9}
+
+
+def test_the_queue_ranks_stage_by_stage_and_skips_a_stage_that_does_not_fit_the_time_left() -> None:
+    code = "def f(a, b):\n    c = a\n    d = b\n    e = c + d\n    return e\n"
+    search = EditSearch(EditRanker(OracleDenoiser(code)), ModuleScope(), SearchConfig(first_lines=1, fill_lines=1))
+    queue = search.queue(code, {5: 1.0, 4: 0.8, 3: 0.5})
+    assert [st.kind for st in queue.stages] == ["concrete", "fill", "concrete"] and queue.counts.ranked == 0
+    batch, added = queue.next_batch(4)
+    assert batch and {c.edit.line for c in batch} == {5} and added.ranked > 0 and len(queue.stages) == 2
+    assert queue.counts.generated > added.ranked  # the other stages are not ranked yet
+    starved = search.queue(code, {5: 1.0, 4: 0.8, 3: 0.5})
+    batch, added = starved.next_batch(4, seconds_left=1e-6)
+    assert batch == [] and starved.skipped > 0 and not starved

@@ -20,8 +20,8 @@ them. Then:
    site is often the wrong one;
 3. **stages**: a ``SearchQueue`` ranks its edits in stages as the tests reach them (the concrete
    edits of the most suspicious lines, the fills, the concrete edits of the rest), so a bug
-   found in the first batch costs the ranking of one stage; a stage that would not fit in the
-   seconds left is skipped.
+   found in the first batch costs the ranking of one stage; of a stage that would not fit in
+   the seconds left, what fits is ranked and the rest waits.
 
 The loop (``repair.py``) tests the queue in rank order, in batches, and may start a new search
 from a candidate that made more tests pass (a second edit). This module knows edits, the
@@ -241,8 +241,9 @@ class SearchQueue:
     reach them: the concrete edits of the ``first_lines`` most suspicious lines, then the fills
     of the ``fill_lines`` most suspicious, then the concrete edits of the other lines. A stage
     is ranked when fewer than a batch of candidates is left, and it joins what is left by
-    alternation (fill scores and concrete scores are not on one scale). A stage whose ranking
-    would not fit in the seconds left is skipped. ``rank`` is a candidate's place in the test
+    alternation (fill scores and concrete scores are not on one scale). Of a stage whose
+    ranking would not fit in half the seconds left, the most suspicious lines' edits that fit
+    are ranked and the rest waits at the end of the stages (skipped when nothing fits). ``rank`` is a candidate's place in the test
     order, from 1; ``counts`` sums what the stages cost.
     """
 
@@ -264,9 +265,15 @@ class SearchQueue:
         added = SearchCounts()
         while len(self.pending) < n and self.stages:
             stage = self.stages.pop(0)
-            if self.search.cost(stage) > seconds_left / 2:
-                self.skipped += len(stage.edits)
-                continue
+            cost = self.search.cost(stage)
+            if cost > seconds_left / 2:  # rank the most suspicious part that fits; the rest waits
+                keep = int(len(stage.edits) * seconds_left / 2 / cost)
+                if keep < 1:
+                    self.skipped += len(stage.edits)
+                    continue
+                by_suspicion = sorted(stage.edits, key=lambda e: -self.lines.get(e.line, 0.0))
+                stage, rest = _Stage(stage.kind, by_suspicion[:keep]), _Stage(stage.kind, by_suspicion[keep:])
+                self.stages.append(rest)
             t0, nfe0 = time.monotonic(), self.search.ranker.nfe
             ranked = self.search.rank(self, stage)
             added.ranked += len(ranked)
