@@ -87,7 +87,7 @@ def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
         return {"id": entry["id"], "setting": setting, "families": entry["families"], "hangs": entry["hangs"],
                 "plausible": isinstance(result, Solved), "reference": isinstance(result, Solved) and same,
                 "seconds": round(seconds, 2), "rounds": len(result.rounds), "nfe": result.nfe,
-                "tested": search.tested if search else sum(len(r.attempts) for r in result.rounds),
+                "tested": search.tested if search and search.searches else sum(len(r.attempts) for r in result.rounds),
                 "rank": search.winning_rank if search else None,
                 "edit": search.winning_edit if search else "", "reason": getattr(result, "reason", "")}
 
@@ -122,10 +122,13 @@ def main() -> int:
                 out.write(json.dumps(row) + "\n")
                 out.flush()
     print()
-    print(f"| setting | plausible | reference fix | median s | median tested | median rank of the fix |")
+    print("| setting | plausible | reference fix | median s | median tested | median rank of the fix |")
     print("|---|---|---|---|---|---|")
     for setting in settings:
         mine = [r for r in rows if r["setting"] == setting and "error" not in r]
+        if not mine:
+            print(f"| {setting} | every bug ended in an error | | | | |")
+            continue
         solved = [r for r in mine if r["plausible"]]
         ranks = [r["rank"] for r in solved if r.get("rank")]
         print(f"| {setting} | {len(solved)}/{len(entries)} | {sum(r['reference'] for r in mine)}/{len(entries)} | "

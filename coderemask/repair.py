@@ -1,6 +1,6 @@
 """The repair agent: denoise, ask the witnesses, remask, grant steps, repeat within a budget.
 
-A repair whose code parses and has tests first *searches*: the accused lines' edits of every
+A repair (or a written completion) with tests first *searches*: the accused lines' edits of every
 family (``edits/``) are ranked by the model and the suspicion of their line, and each round
 tests the next batch of a queue. A candidate that makes more tests pass becomes current, and a
 new search starts from it (a second edit); its queue and the queues it came from then take
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 
@@ -90,6 +90,23 @@ FIRST_PLANS = ("evidence", "whole")
 
 
 @dataclass
+class _SearchTally:
+    """The run's search counts as they grow (``SearchSummary`` is their frozen form)."""
+
+    searches: int = 0
+    generated: int = 0
+    ranked: int = 0
+    tested: int = 0
+    winning_rank: int | None = None
+    winning_edit: str = ""
+    rank_seconds: float = 0.0
+    test_seconds: float = 0.0
+
+    def result(self, queues: Iterable[SearchQueue]) -> SearchSummary:
+        return SearchSummary(**vars(self), skipped=sum(q.skipped for q in queues))
+
+
+@dataclass
 class _Scored:
     code: str
     parses: bool
@@ -147,7 +164,7 @@ class _Loop:
         self.queues: dict[str, SearchQueue] = {}  # per searched code: its candidates not yet tested
         self.bases: list[str] = []  # searched codes, oldest first
         self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
-        self.summary = SearchSummary()
+        self.summary = _SearchTally()
         self.turn = 0  # search rounds so far: open queues take turns
         self.step_seconds = 0.15  # seconds per denoising step: a guess until a round measures it
 
@@ -227,7 +244,7 @@ class _Loop:
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
-                          nfe=self.nfe, seconds=self._elapsed(), search=self.summary.frozen())
+                          nfe=self.nfe, seconds=self._elapsed(), search=self.summary.result(self.queues.values()))
 
     def _search_due(self, current: _Scored, start_empty: bool) -> bool:
         """The search runs for a repair (or a written completion) with tests to judge its
@@ -251,6 +268,7 @@ class _Loop:
             queue = self.search.queue(code, lines)
             self.queues[code] = queue
             self.bases.append(code)
+            self.turn = 0  # the newest queue goes first
             self.summary.searches += 1
             self.summary.generated += queue.counts.generated
         open_bases = [b for b in reversed(self.bases) if self.queues[b]]
@@ -439,7 +457,7 @@ class _Loop:
         common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
                       passed=current.verdict.passed if current.verdict else None,
                       total=current.verdict.total if current.verdict else None, parses=current.parses,
-                      search=self.summary.frozen())
+                      search=self.summary.result(self.queues.values()))
         return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
 
 

@@ -1,8 +1,8 @@
 """Budgets, round traces and the tagged result of a repair (solved / gave up / failed).
 
-Every result carries every Round: the spans remasked and the evidence that chose each, the steps
-granted, NFE and seconds (and how much of each went to ranking point edits and to denoising), and
-what each candidate scored. ``to_json`` is the stable JSON form (``"schema": 1``). This module
+Every result carries every Round: the spans remasked and the evidence that chose each (or the
+search candidates tested), the steps granted, NFE and seconds (and how much of each went to
+ranking edits and to denoising), and what each candidate scored; and the run's SearchSummary. ``to_json`` is the stable JSON form (``"schema": 1``). This module
 knows values only, not models, tests or the CLI.
 """
 
@@ -38,8 +38,9 @@ class Budget:
 class Attempt:
     """One candidate of a round: its text and how it scored (passed/total None: not tested).
 
-    For a search candidate: ``edit`` (family: what changed), its ``rank`` in the search's queue
-    and its ranking ``score`` (model score plus the line's suspicion term)."""
+    For a search candidate: ``edit`` (family, line: what changed), its ``rank`` in the search's
+    queue and its ranking ``score`` (the priority: model score, the line's suspicion term and the
+    family's prior)."""
 
     code: str
     parses: bool
@@ -51,24 +52,22 @@ class Attempt:
     score: float | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchSummary:
     """What the edit search did in a run: candidates generated (edits, fills written) and ranked
-    (after the static checks) over ``searches`` searches, tested; the winning candidate's rank in
-    its queue and edit (None / "" when no search candidate solved it); seconds ranking (model
-    included) and testing."""
+    (after the static checks) over ``searches`` searches, tested, and left unranked for lack of
+    time (``skipped``); the winning candidate's rank in its queue and edit (None / "" when no
+    search candidate solved it); seconds ranking (model included) and testing."""
 
     searches: int = 0
     generated: int = 0
     ranked: int = 0
     tested: int = 0
+    skipped: int = 0
     winning_rank: int | None = None
     winning_edit: str = ""
     rank_seconds: float = 0.0
     test_seconds: float = 0.0
-
-    def frozen(self) -> "SearchSummary":
-        return SearchSummary(**vars(self))
 
     def to_json(self) -> dict[str, Any]:
         return {**vars(self), "rank_seconds": round(self.rank_seconds, 3), "test_seconds": round(self.test_seconds, 3)}
@@ -76,15 +75,16 @@ class SearchSummary:
     def describe(self) -> str:
         won = (f"; the fix was candidate #{self.winning_rank} ({self.winning_edit})"
                if self.winning_rank is not None else "")
+        skipped = f", {self.skipped} left unranked (no time)" if self.skipped else ""
         return (f"{self.generated} generated, {self.ranked} ranked, {self.tested} tested in {self.searches} "
-                f"search(es); ranking {self.rank_seconds:.1f} s, testing {self.test_seconds:.1f} s{won}")
+                f"search(es){skipped}; ranking {self.rank_seconds:.1f} s, testing {self.test_seconds:.1f} s{won}")
 
 
 @dataclass(frozen=True)
 class Round:
     """One round: the plan (spans, evidence, steps), its cost, and the candidates it produced.
 
-    nfe: forward passes of the round, ``rank_nfe`` of them spent ranking point edits and the rest
+    nfe: forward passes of the round, ``rank_nfe`` of them spent ranking edits and the rest
     denoising; seconds: time since the run began, at the round's end; rank_seconds /
     denoise_seconds: time the round spent ranking / denoising (the rest went to checking).
     """
@@ -191,7 +191,7 @@ def _round_json(r: Round) -> dict[str, Any]:
 
 
 def cost(rounds: Sequence[Round]) -> dict[str, dict[str, float]]:
-    """NFE and seconds spent ranking point edits and denoising, over ``rounds``."""
+    """NFE and seconds spent ranking edits and denoising, over ``rounds``."""
     parts = {"ranking": [(r.rank_nfe, r.rank_seconds) for r in rounds],
              "denoising": [(r.denoise_nfe, r.denoise_seconds) for r in rounds]}
     return {name: {"nfe": sum(n for n, _ in costs), "seconds": round(sum(t for _, t in costs), 3)}

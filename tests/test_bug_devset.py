@@ -6,30 +6,19 @@ Static checks only (no subprocesses, no test runs): examples/bugs/verify.py runs
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 BUGS = Path(__file__).resolve().parent.parent / "examples" / "bugs"
+_spec = importlib.util.spec_from_file_location("devset_verify", BUGS / "verify.py")
+_verify = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_verify)  # type: ignore[union-attr]
+function_span = _verify.function_span  # one definition, shared with the verifier
 MANIFEST = json.loads((BUGS / "manifest.json").read_text())
 FAMILIES = {"identifier", "attribute", "operator", "literal", "swap", "condition", "wrap", "statement"}
-
-
-def function_span(source: str, qualname: str) -> tuple[int, int] | None:
-    """1-based (first, last) line of function `qualname` ('f' or 'Class.method'), decorators included."""
-    body = ast.parse(source).body
-    node = None
-    for part in qualname.split("."):
-        node = next((n for n in body
-                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part),
-                    None)
-        if node is None:
-            return None
-        body = node.body
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
-    return min([node.lineno] + [d.lineno for d in node.decorator_list]), node.end_lineno
 
 
 def paths(entry: dict) -> tuple[Path, Path, Path]:

@@ -50,7 +50,6 @@ def test_static_checks_drop_what_cannot_be_right_and_the_order_spreads_over_site
     codes = [c.code for c in batch]
     assert len(codes) == len(set(codes)) and code not in codes
     assert all(compile(c, "<c>", "exec") for c in codes)
-    assert not any("undefined_name" in c for c in codes)
     assert [c.rank for c in batch] == list(range(1, len(batch) + 1))
     sites = [(c.edit.family, c.edit.start, c.edit.end) for c in batch]
     first_repeat = next(i for i, s in enumerate(sites) if s in sites[:i])
@@ -58,13 +57,17 @@ def test_static_checks_drop_what_cannot_be_right_and_the_order_spreads_over_site
     assert batch[0].code == "def f(a, b):\n    c = a\n    return c - b\n"
 
 
-def test_a_fill_that_reads_an_undefined_name_is_dropped() -> None:
-    code = "def f(a):\n    return a\n"
-    search = EditSearch(EditRanker(OracleDenoiser("def f(a):\n    return nowhere\n")), ModuleScope(),
-                        SearchConfig(families=("whole_line",)))
-    queue = search.queue(code, {2: 1.0})
-    batch, _ = queue.next_batch(100)
-    assert not any("nowhere" in c.code for c in batch)
+def test_a_fill_that_reads_an_undefined_name_is_dropped_and_a_defined_one_kept() -> None:
+    code = "def f(a):\n    return " + "a + " * 10 + "a\n"  # room for the oracle's characters in the holes
+    for name, kept in (("nowhere", False), ("LIMIT", True)):
+        oracle = OracleDenoiser(f"def f(a):\n    return {name}\n")
+        search = EditSearch(EditRanker(oracle), ModuleScope.of("LIMIT = 1\n"), SearchConfig(families=("whole_line",)))
+        queue = search.queue(code, {2: 1.0})
+        stage = queue.stages[0]
+        written = [f.fills for options in search.ranker.fill(code, stage.edits) for f in options]
+        assert (f"return {name}",) in written  # the model proposed it
+        batch, _ = queue.next_batch(100)
+        assert any(name in c.code for c in batch) == kept
 
 
 def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_header() -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from coderemask.checkers import PytestChecker
 from coderemask.signals.pytest_session import SessionCandidate, TestPlan, run_session, swap_blocker
-from coderemask.signals.tests import TestOutcome, TestRun
+from coderemask.signals.tests import AFTER_HANG_TIMEOUT, TestOutcome, TestRun, run_tests
 from coderemask.signals.timing import TimeLimits
 from coderemask.source import load_target
 
@@ -339,6 +340,7 @@ def test_run_session_reports_a_test_it_could_not_collect(search: Path) -> None:
     ("failed", "AssertionError", 0.001, 0.25),
     ("failed", "TimeLimitExceeded", 10.0, 0.5),  # hung on the original: its own short limit
     ("error", "Timeout", 10.0, 0.5),
+    ("failed", "TimeLimitExceeded", 2.0, 2.0),  # cut short after another test hung: may be slow
 ])
 def test_calibrated_limits(outcome: str, exc_type: str | None, duration: float, limit: float) -> None:
     test = TestOutcome("t.py::t", outcome, exc_type, duration=duration)  # type: ignore[arg-type]
@@ -351,3 +353,19 @@ def test_time_limits_refuse_bad_values(field: str, value: float) -> None:
     with pytest.raises(Exception, match=field):
         TimeLimits(**{field: value})
 
+
+
+@pytest.mark.slow
+def test_after_one_test_hangs_the_others_get_the_after_hang_limit(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
+    (tmp_path / "loop.py").write_text("def spin():\n    while True:\n        pass\n")
+    (tmp_path / "test_loop.py").write_text("".join(
+        f"from loop import spin\n\ndef test_{i}():\n    spin()\n\n" for i in range(3)))
+    t0 = time.monotonic()
+    run = run_tests(tmp_path, target_file="loop.py", test_timeout=4.0)
+    seconds = time.monotonic() - t0
+    durations = sorted(t.duration for t in run.tests)
+    assert [t.outcome for t in run.tests] == ["failed"] * 3
+    assert durations[-1] == pytest.approx(4.0, abs=0.5)  # the first hang: the full limit
+    assert durations[:2] == [pytest.approx(AFTER_HANG_TIMEOUT, abs=0.5)] * 2  # the rest: after-hang
+    assert seconds < 4.0 + 3 * AFTER_HANG_TIMEOUT + 5

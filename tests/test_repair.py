@@ -186,8 +186,8 @@ def test_the_loop_sends_at_most_the_models_window_with_the_nearest_context() -> 
     for text in model.sent:
         head, body_and_suffix = text.split("def f(a, b):\n", 1)
         assert prefix.endswith(head) and len(head) > 40  # the end of the prefix, a good part of the room
-        tail = body_and_suffix[body_and_suffix.find("Y0 = ") :] if "Y0 = " in body_and_suffix else ""
-        assert suffix.startswith(tail)  # the start of the suffix (the nearest), if any
+        assert "Y0 = 0\n" in body_and_suffix  # the suffix's start (the nearest) is always sent
+        assert suffix.startswith(body_and_suffix[body_and_suffix.index("Y0 = ") :])
 
 
 def test_ranking_and_denoising_cost_are_reported_apart() -> None:

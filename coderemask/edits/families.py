@@ -37,6 +37,7 @@ from __future__ import annotations
 import ast
 import io
 import keyword
+import re
 import tokenize
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Iterator, Mapping, Sequence, Union
@@ -128,11 +129,15 @@ class EditContext:
                 yield node
 
 
+def line_starts(code: str) -> list[int]:
+    """Offsets where lines start, as ``tokenize`` reading ``io.StringIO`` sees them: after each
+    ``\n`` only (a form feed or U+2028 inside a line does not end it)."""
+    return [0] + [m.end() for m in re.finditer("\n", code)]
+
+
 def _tokens(code: str) -> list[Token]:
     """The significant tokens of ``code`` (none when it does not tokenize)."""
-    starts = [0]
-    for line in code.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    starts = line_starts(code)
     out = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
@@ -245,7 +250,8 @@ class ChangeIdentifier(EditFamily):
             used = list(dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME
                                       and not keyword.iskeyword(t.string)))
         operands = _operand_starts(tree) if tree is not None else set()
-        called = {toks[i].string for i in range(len(toks) - 1) if toks[i + 1].string == "("}
+        called = {toks[i].string for i in range(len(toks) - 1) if toks[i + 1].string == "("
+                  and toks[i].type == tokenize.NAME and not keyword.iskeyword(toks[i].string)}
         module_values = sorted(ctx.scope.names - ctx.scope.functions)
         unused = ctx.tree.unused_names() if ctx.tree is not None else set()
         for i, tok in enumerate(toks):
@@ -360,8 +366,10 @@ class ChangeLiteral(EditFamily):
         tree = ctx.tree
         for node in _int_bounds(ctx):
             text = tree.text(node)
+            arithmetic = isinstance(node, ast.BinOp) and isinstance(node.op, _TIGHTER_THAN_ADD)
+            base = text if arithmetic or not isinstance(node, _COMPOUND_EXPR) else f"({text})"
             for delta in (" + 1", " - 1"):
-                yield _node_edit(self.name, ctx, node, (text + delta,), f"{text} -> {text}{delta}")
+                yield _node_edit(self.name, ctx, node, (base + delta,), f"{text} -> {base}{delta}")
         for node in ctx.accused_nodes(ast.Return):
             value = node.value
             if value is not None and _is_literal(value):
@@ -455,11 +463,17 @@ class Swap(EditFamily):
                     pairs.append((inner.slice, s))
             for a, b in pairs:
                 ta, tb = tree.text(a), tree.text(b)
-                if ta == tb:
+                gap = ctx.code[tree.stop(a) : tree.start(b)]
+                if ta == tb or "#" in gap or "\\" in gap:
                     continue
-                start, mid_a, mid_b, stop = tree.start(a), tree.stop(a), tree.start(b), tree.stop(b)
-                new = tb + ctx.code[mid_a:mid_b] + ta
-                yield Edit(self.name, start, stop, (new,), tree.line(a), f"swap {ta} and {tb}")
+                if isinstance(node, (ast.BinOp, ast.Compare)):  # the whole expression, parentheses as needed
+                    op = gap.strip(" \t\n()")
+                    new = f"{_grouped(tree, b)} {op} {_grouped(tree, a)}"
+                    yield Edit(self.name, tree.start(node), tree.stop(node), (new,), tree.line(a),
+                               f"swap {ta} and {tb}")
+                elif gap.strip(" \t\n") in (",", "]["):  # arguments, tuple elements, nested indices
+                    yield Edit(self.name, tree.start(a), tree.stop(b), (tb + gap + ta,), tree.line(a),
+                               f"swap {ta} and {tb}")
 
 
 def _condition_nodes(ctx: EditContext) -> Iterator[ast.expr]:
@@ -474,6 +488,28 @@ def _condition_nodes(ctx: EditContext) -> Iterator[ast.expr]:
                 yield node.value
         else:
             yield node.test  # type: ignore[attr-defined]
+
+
+_COMPOUND_EXPR = (ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.IfExp, ast.Lambda, ast.NamedExpr,
+                  ast.Await, ast.Yield, ast.YieldFrom)
+_TIGHTER_THAN_ADD = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
+_OPERATOR_PARENTS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Attribute, ast.Subscript, ast.Call,
+                     ast.Await, ast.Starred, ast.IfExp)
+
+
+def _grouped(tree: FunctionTree, node: ast.AST) -> str:
+    """``node``'s text, in parentheses when it is a compound expression."""
+    text = tree.text(node)
+    return f"({text})" if isinstance(node, _COMPOUND_EXPR) else text
+
+
+def _in_place_of(tree: FunctionTree, old: ast.AST, new: ast.AST) -> str:
+    """``new``'s text to stand where ``old`` stands: in parentheses when it is compound and
+    ``old``'s parent is an operator, a call or a subscript (``abs(a - b) * 2`` -> ``(a - b) * 2``)."""
+    parent = tree.parents.get(old)
+    if isinstance(parent, _OPERATOR_PARENTS) and not (isinstance(parent, ast.Call) and old is not parent.func):
+        return _grouped(tree, new)
+    return tree.text(new)
 
 
 def _parenthesized(text: str, node: ast.AST, loose: tuple[type, ...]) -> str:
@@ -580,12 +616,11 @@ class Wrap(EditFamily):
                     and not node.keywords:
                 for arg in node.args:
                     if not isinstance(arg, ast.Starred) and (len(node.args) == 1 or node.func.id in ("max", "min")):
-                        inner = tree.text(arg)
-                        yield _node_edit(self.name, ctx, node, (_parenthesized(inner, arg, ()),),
-                                         f"{text} -> {inner}")
+                        inner = _in_place_of(tree, node, arg)
+                        yield _node_edit(self.name, ctx, node, (inner,), f"{text} -> {inner}")
             if isinstance(node, ast.BinOp):
                 for keep in (node.left, node.right):
-                    inner = tree.text(keep)
+                    inner = _in_place_of(tree, node, keep)
                     yield _node_edit(self.name, ctx, node, (inner,), f"{text} -> {inner}")
 
 
@@ -682,7 +717,7 @@ class WholeLine(EditFamily):
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         code = ctx.code
-        starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+        starts = line_starts(code)
         by_line: dict[int, list[Token]] = {}
         for t in ctx.tokens:
             by_line.setdefault(t.line, []).append(t)
@@ -726,7 +761,7 @@ class SyntaxRepair(EditFamily):
         if ctx.tree is not None:
             return
         code = ctx.code
-        starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+        starts = line_starts(code)
         for line in sorted(ctx.lines):
             if line > len(starts):
                 continue

@@ -84,13 +84,11 @@ class ModuleScope:
         unary = Counter(ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and len(n.args) == 1
                         and not n.keywords and isinstance(n.func, (ast.Name, ast.Attribute))
                         and not isinstance(n.args[0], ast.Starred))
-        lines = text.splitlines()
         statements = []
         for node in ast.walk(tree):
             if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign)) and node.lineno == node.end_lineno \
                     and not (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call)):
-                statements.append(lines[node.lineno - 1][node.col_offset : node.end_col_offset].strip()
-                                  if text.isascii() else ast.unparse(node))
+                statements.append((ast.get_source_segment(text, node) or ast.unparse(node)).strip())
         return cls(frozenset(names), tuple(a for a, _ in attributes.most_common()), frozenset(functions),
                    tuple(n for n, _ in numbers.most_common()), tuple(u for u, _ in unary.most_common()),
                    tuple(dict.fromkeys(statements)))

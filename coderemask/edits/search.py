@@ -5,16 +5,17 @@ its block's suspicion: ``_control_dependence``), every family of ``families.py``
 edits; fill edits (holes) are written by the model for the ``fill_lines`` most suspicious of
 them. Then:
 
-1. **static checks** drop a candidate that does not compile, that equals the original or an
-   earlier candidate (same syntax tree: spacing and comments do not count), or that reads a
-   name defined nowhere (not a builtin, not bound in the module or the function) which the
-   original did not read already;
+1. **static checks** drop a candidate that does not compile or gives a SyntaxWarning the
+   original does not (``True[0]``: it fails whenever it runs), that equals the original or an
+   earlier candidate of any search of the run (same syntax tree: spacing and comments do not
+   count), or that reads a name defined nowhere (not a builtin, not bound in the module or the
+   function) which the original did not read already;
 2. **ranking**: ``priority = model score + suspicion_weight * ln(max(suspicion, 0.05)) + prior``, where
    the model score is the mean log-probability of the edit's new tokens less that of the
    tokens it replaces (for a fill: of the tokens it wrote; ``ranking.py``) and the suspicion is
    the accused line's score in [0, 1] (SBFL, tracebacks, parse errors). With the default weight
    1, an edit on a line half as suspicious needs new tokens about twice as likely per token to
-   rank level with it; ``prior`` is a family's static hint (a name bound but never read: +3).
+   rank level with it; ``prior`` is a family's static hint (a name bound but never read: +5).
    Then the order is *spread*: every site's best candidate before any
    site's second (``_spread``), since a test costs milliseconds and a small model's favourite
    site is often the wrong one;
@@ -32,16 +33,17 @@ from __future__ import annotations
 
 import ast
 import math
+from bisect import bisect_right
 import time
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
 from ..errors import ConfigError
 from ..types import Evidence
-from .families import Edit, EditContext, generate, get_families
+from .families import Edit, EditContext, line_starts, generate, get_families
 from .ranking import EditRanker
 from .scope import ModuleScope
-from .tree import BUILTIN_NAMES, FunctionTree, compiles, loaded_names, tree_key
+from .tree import BUILTIN_NAMES, FunctionTree, compile_code, loaded_names
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ class SearchConfig:
     suspicion_weight: float = 1.0
     batch: int = 32
     """Candidates tested per round."""
-    max_candidates: int = 2000
-    """Candidates kept per search (the best-ranked)."""
+    max_candidates: int = 1000
+    """Edits a stage ranks at most (those of the most suspicious lines)."""
 
     def __post_init__(self) -> None:
         if self.families is not None:
@@ -105,13 +107,13 @@ def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = No
     """1-based lines of ``code`` -> the highest score of the evidence touching them (the
     ``confidence`` witness left out: the model's doubt is already in the ranking), the ``top``
     most suspicious lines only; never the ``def`` line."""
-    starts = [0] + [i + 1 for i, c in enumerate(code) if c == "\n"]
+    starts = line_starts(code)
     scores: dict[int, float] = {}
     for e in evidence:
         if e.source == "confidence":
             continue
-        first = _line_of(starts, e.span.start)
-        last = _line_of(starts, max(e.span.start, e.span.end - 1))
+        first = bisect_right(starts, e.span.start)
+        last = bisect_right(starts, max(e.span.start, e.span.end - 1))
         for line in range(first, last + 1):
             scores[line] = max(scores.get(line, 0.0), e.score)
     _control_dependence(code, scores)
@@ -144,17 +146,6 @@ def _control_dependence(code: str, scores: dict[int, float]) -> None:
             scores[head] = CONTROL_SHARE * best
 
 
-def _line_of(starts: Sequence[int], char: int) -> int:
-    lo, hi = 0, len(starts)
-    while lo + 1 < hi:
-        mid = (lo + hi) // 2
-        if starts[mid] <= char:
-            lo = mid
-        else:
-            hi = mid
-    return lo + 1
-
-
 def _header_lines(code: str) -> int:
     """Lines of the ``def`` header (decorators included), 1 when it does not parse."""
     tree = FunctionTree.parse(code)
@@ -173,6 +164,8 @@ class EditSearch:
     ranker: EditRanker
     scope: ModuleScope = field(default_factory=ModuleScope)
     config: SearchConfig = field(default_factory=SearchConfig)
+    seen: set[str] = field(default_factory=set)
+    """Syntax trees of every candidate offered so far, by all of this search's queues."""
 
     def queue(self, code: str, lines: Mapping[int, float]) -> SearchQueue:
         """The search of ``code`` with ``lines`` accused (line -> suspicion). Nothing is ranked
@@ -188,8 +181,10 @@ class EditSearch:
             _Stage("fill", [e for e in edits if e.holes and e.line in fill_lines]),
             _Stage("concrete", [e for e in edits if not e.holes and e.line in rest]),
         ]
+        for st in stages:  # the most suspicious lines' edits, at most max_candidates a stage
+            st.edits = sorted(st.edits, key=lambda e: -top.get(e.line, 0.0))[: cfg.max_candidates]
         stages = [st for st in stages if st.edits]
-        return SearchQueue(self, code, top, [], stages, _StaticCheck(code, self.scope),
+        return SearchQueue(self, code, top, [], stages, _StaticCheck(code, self.scope, self.seen),
                            SearchCounts(generated=sum(len(st.edits) for st in stages)))
 
     def _candidate(self, code: str, edit: Edit, fills: tuple[str, ...], score: float,
@@ -321,29 +316,33 @@ def _clean_fill(text: str) -> str | None:
 
 
 class _StaticCheck:
-    """Keeps a candidate that compiles, is new (by syntax tree) and reads no name defined nowhere."""
+    """Keeps a candidate that compiles without a SyntaxWarning the original does not give, is
+    new (its syntax tree is in ``seen``, shared by every search of a run, only once) and reads
+    no name defined nowhere that the original did not read already. Each candidate is parsed
+    and compiled once."""
 
-    def __init__(self, original: str, scope: ModuleScope) -> None:
-        self.scope = scope
-        self.seen = {tree_key(original)}
-        self.known_undefined = self._undefined(original) or set()
+    def __init__(self, original: str, scope: ModuleScope, seen: set[str]) -> None:
+        self.scope, self.seen = scope, seen
+        compiled = compile_code(original)
+        self.warnings = compiled.warnings if compiled is not None else frozenset()
+        if compiled is not None:
+            seen.add(compiled.key)
+        self.known_undefined = (self._undefined(original, compiled.tree) if compiled is not None else None) or set()
 
-    def _undefined(self, code: str) -> set[str] | None:
-        tree = FunctionTree.parse(code)
-        loaded = loaded_names(code)
-        if tree is None or loaded is None:
+    def _undefined(self, code: str, tree: ast.Module) -> set[str] | None:
+        function = FunctionTree.parse(code, tree)
+        if function is None:
             return None
-        bound = tree.bound_names()
-        return {n for n in loaded if n not in bound and n not in BUILTIN_NAMES and n not in self.scope.names}
+        bound = function.bound_names()
+        return {n for n in loaded_names(tree) if n not in bound and n not in BUILTIN_NAMES
+                and n not in self.scope.names}
 
     def keep(self, code: str) -> bool:
-        if not compiles(code):
+        compiled = compile_code(code)
+        if compiled is None or not compiled.warnings <= self.warnings or compiled.key in self.seen:
             return False
-        key = tree_key(code)
-        if key is None or key in self.seen:
-            return False
-        undefined = self._undefined(code)
+        undefined = self._undefined(code, compiled.tree)
         if undefined is None or not undefined <= self.known_undefined:
             return False
-        self.seen.add(key)
+        self.seen.add(compiled.key)
         return True

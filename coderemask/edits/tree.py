@@ -16,32 +16,50 @@ from typing import Iterator
 from ..signals.units import TextOffsets
 
 _WRAPPER = "if 1:\n"
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+
+
+def _indented(code: str) -> bool:
+    return code[:1] in (" ", "\t")
 
 
 def parse_code(code: str) -> ast.Module | None:
     """The ``ast`` of a function's text (indented text is parsed inside ``if 1:``), or None."""
     try:
-        if code[:1] in (" ", "\t"):
-            return ast.parse(_WRAPPER + code)
-        return ast.parse(code)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(_WRAPPER + code if _indented(code) else code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def compiles(code: str) -> bool:
-    """True when the text compiles (indented method text too) without a SyntaxWarning: the
-    compiler warns only of code that fails whenever it runs (``True[0]``, ``"a"(x)``, ``x is 1``)."""
-    text = _WRAPPER + code if code[:1] in (" ", "\t") else code
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", SyntaxWarning)
+@dataclass(frozen=True)
+class Compiled:
+    """A text parsed and compiled once: its tree, and the SyntaxWarnings the parser and the
+    compiler gave (``True[0]``, ``"a"(x)``, ``x is 1``: code that fails whenever it runs; and
+    harmless ones such as an invalid escape sequence, which a checker compares with the
+    original's)."""
+
+    tree: ast.Module
+    warnings: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        """Equal for texts with the same syntax tree (spacing, comments and quotes ignored)."""
+        return ast.dump(self.tree)
+
+
+def compile_code(code: str) -> Compiled | None:
+    """Parse and compile a function's text (indented method text too); None if either fails."""
+    text = _WRAPPER + code if _indented(code) else code
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SyntaxWarning)
         try:
-            compile(text, "<candidate>", "exec", dont_inherit=True)
-            return True
-        except (SyntaxError, SyntaxWarning, ValueError, RecursionError, MemoryError, OverflowError):
-            return False
+            tree = ast.parse(text)
+            compile(tree, "<candidate>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError, OverflowError):
+            return None
+    return Compiled(tree, frozenset(str(w.message) for w in caught if issubclass(w.category, SyntaxWarning)))
 
 
 @dataclass
@@ -55,12 +73,12 @@ class FunctionTree:
     parents: dict[ast.AST, ast.AST] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, code: str) -> FunctionTree | None:
-        """None when the text does not parse or holds no function."""
-        tree = parse_code(code)
+    def parse(cls, code: str, tree: ast.Module | None = None) -> FunctionTree | None:
+        """None when the text does not parse or holds no function (``tree``: its ast, if parsed)."""
+        tree = tree if tree is not None else parse_code(code)
         if tree is None:
             return None
-        shift = 1 if code[:1] in (" ", "\t") else 0
+        shift = 1 if _indented(code) else 0
         func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         if func is None:
             return None
@@ -110,11 +128,6 @@ class FunctionTree:
             if not isinstance(node, ast.JoinedStr):
                 stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
-    def statement_of(self, node: ast.AST) -> ast.stmt:
-        while not isinstance(node, ast.stmt):
-            node = self.parents[node]
-        return node
-
     def bound_names(self) -> set[str]:
         """Parameters and every name the function stores (nested scopes included: a candidate may read them)."""
         a = self.func.args
@@ -139,20 +152,7 @@ class FunctionTree:
         return {n for n in self.bound_names() if n not in read and n not in ("self", "cls")
                 and not n.startswith("_")}
 
-    def parameters(self) -> list[str]:
-        a = self.func.args
-        return [x.arg for x in (*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg) if x is not None]
 
-
-def loaded_names(code: str) -> set[str] | None:
-    """Names a text reads (None if it does not parse)."""
-    tree = parse_code(code)
-    if tree is None:
-        return None
+def loaded_names(tree: ast.AST) -> set[str]:
+    """Names a tree reads."""
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
-
-def tree_key(code: str) -> str | None:
-    """A key equal for texts with the same syntax tree (spacing, comments and quotes ignored)."""
-    tree = parse_code(code)
-    return None if tree is None else ast.dump(tree)

@@ -50,7 +50,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", default="1", metavar="K1,K2", help="pass@k to report, each k <= n (default 1)")
     _add_model_arguments(p)
     p.add_argument("--max-nfe", type=int, default=256, help="forward passes per sample (default 256)")
-    p.add_argument("--max-rounds", type=int, default=8, help="remask rounds per sample (default 8)")
+    p.add_argument("--max-rounds", type=int, default=8,
+                   help="rounds per sample (default 8); a search round tests one batch of candidates")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per sample (default 120)")
     p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
     p.add_argument("--slots", type=int, default=48, help="masked slots for a body (an infill gap gets half; default 48)")

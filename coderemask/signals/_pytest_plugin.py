@@ -76,10 +76,9 @@ def _emit(record: dict[str, Any]) -> None:
 
 def begin_candidate(results: str, lines: list[int] | None) -> None:
     """In a forked child of the session: write records to ``results``, cover ``lines``."""
-    global _out, _lines
+    global _out, _lines, _hung_once
     _out = open(results, "a", encoding="utf-8")  # noqa: SIM115 - open for the child's life
     _lines = tuple(lines) if lines else None  # type: ignore[assignment]
-    global _hung_once
     _hung_once = False
     _reports.clear()
     _raised.clear()
