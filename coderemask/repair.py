@@ -3,8 +3,9 @@
 A repair (or a written completion) with tests first *searches*: the accused lines' edits of every
 family (``edits/``) are ranked by the model and the suspicion of their line, and each round
 tests the next batch of a queue. A candidate that makes more tests pass becomes current, and a
-new search starts from it (a second edit); its queue and the queues it came from then take
-turns, a batch each (newest first), so a misleading partial fix does not stall the search. When every queue is spent, rounds *resample* spans:
+new search starts from it (a second edit) if it broke no test the original passed; its queue
+and the queues it came from then take turns, a batch each (newest first), so a misleading
+partial fix does not stall the search. When every queue is spent, rounds *resample* spans:
 1. the policy turns the current best function's evidence into a RemaskPlan;
 2. B candidates are written by one batched denoising run over the planned slots;
 3. each new candidate is checked once (syntax here, tests through a ``Checker``);
@@ -251,9 +252,22 @@ class _Loop:
         candidates, while the current code or a base it came from has untested candidates."""
         if self.search is None or self.checker is None or start_empty and is_stub_code(current.code):
             return False
-        if current.code not in self.queues and self.depth.get(current.code, 0) < self.config.search_depth:
+        if self._new_base(current):
             return True
         return any(self.queues[b] for b in self.bases)
+
+    def _new_base(self, current: _Scored) -> bool:
+        """Whether ``current`` starts a search of its own: not searched yet, fewer than
+        ``search_depth`` edits from the original, and (for a later edit) every test the original
+        passed still passes: a partial fix that breaks another test is a wrong path, not a base."""
+        if current.code in self.queues or self.depth.get(current.code, 0) >= self.config.search_depth:
+            return False
+        original = self.cache.get(self.problem.code)
+        if current.code == self.problem.code or original is None or original.verdict is None \
+                or current.verdict is None:
+            return True
+        before, now = original.verdict.passed_tests, current.verdict.passed_tests
+        return not (before or now) or before <= now
 
     def _search_round(self, current: _Scored) -> _Scored | None:
         """Test the next batch of the open searches' turn (round robin, newest first); the best candidate if
@@ -262,7 +276,7 @@ class _Loop:
         assert self.search is not None
         code = current.code
         rank_nfe, rank_seconds = 0, 0.0
-        if code not in self.queues and self.depth.get(code, 0) < self.config.search_depth:
+        if self._new_base(current):
             evidence = list(syntax_evidence(code)) + list(current.verdict.evidence if current.verdict else ())
             lines = line_suspicion(code, evidence) or self._all_lines(code)
             queue = self.search.queue(code, lines)

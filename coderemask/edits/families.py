@@ -17,7 +17,7 @@ templates. Each is a class registered by name in ``FAMILIES``; ``generate(contex
     condition   ``c and <hole>`` / ``c or <hole>`` (the model fills the hole), a guard from a name
                 the condition reads (``x and c``), ``0 <=`` chained to an upper bound, a clause of
                 and/or dropped, the condition negated or un-negated
-    wrap        ``abs(e)``, ``len(e)``, ``list(e)``, ``sorted(e)``, ``int(e)``, a one-argument callee
+    wrap        ``abs(e)``, ``len(e)``, ``sorted(e)``, ``int(e)``, a one-argument callee
                 the module uses (``math.ceil(e)``); ``max(<hole>, e)`` /
                 ``min(e, <hole>)``; unwrap ``f(e)`` -> ``e``; drop an operand (``1 + e`` -> ``e``)
     statement   insert a statement before or after an accused statement (a hole, or a statement
@@ -570,7 +570,7 @@ class Condition(EditFamily):
                            f"{left} ... -> 0 <= {left} ...")
 
 
-_WRAPS = ("abs", "len", "list", "sorted", "int")
+_WRAPS = ("abs", "len", "sorted", "int")
 _UNWRAPPABLE = frozenset(("abs", "len", "list", "sorted", "int", "str", "float", "round", "tuple", "set",
                           "reversed", "bool", "max", "min"))
 
@@ -597,7 +597,7 @@ class Wrap(EditFamily):
     description = ("wrap an expression in a call (abs, len, ..., a one-argument callee of the module; max/min with "
                    "a filled bound); unwrap; drop an operand")
 
-    module_callees: int = 4
+    module_callees: int = 2
     """One-argument callees of the module (``math.ceil``) tried as wraps, most used first."""
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:

@@ -55,7 +55,7 @@ class EditRanker:
 
     def __init__(self, model: Denoiser, prefix_ids: Sequence[int] = (), suffix_ids: Sequence[int] = (), *,
                  batch_rows: int = 32, samples: int = 2, temperature: float = 0.7, seed: int = 0,
-                 context_tokens: int = 64) -> None:
+                 context_tokens: int = 32) -> None:
         self.model = model
         # the nearest context only: a site's tokens depend on the function, and rows stay short
         self.prefix_ids = tuple(prefix_ids)[max(len(prefix_ids) - context_tokens, 0) :]

@@ -56,7 +56,7 @@ class SearchConfig:
     """Accused lines to edit, most suspicious first."""
     first_lines: int = 3
     """Of those, the lines whose concrete edits are ranked and tested first (the rest later)."""
-    fill_lines: int = 2
+    fill_lines: int = 1
     """Of those, lines whose fill edits (holes) the model writes (a fill costs denoising steps)."""
     suspicion_weight: float = 1.0
     batch: int = 32

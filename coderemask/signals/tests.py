@@ -27,10 +27,10 @@ from coderemask.signals.sandbox import JsonLinesTail, Limits, SandboxResult, Wor
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
 
-AFTER_HANG_TIMEOUT = 2.0
+AFTER_HANG_TIMEOUT = 1.0
 """Seconds a test without a limit of its own may run once another test of the same run hung
 (was stopped by its limit): the original of a hanging bug then costs one ``test_timeout`` and
-this much per further hanging test, not ``test_timeout`` each (six hanging tests: 20 s, not
+this much per further hanging test, not ``test_timeout`` each (six hanging tests: 15 s, not
 60 s). A test slower than this that runs after a hang is recorded as hanging on the original."""
 
 PLUGIN = "_coderemask_pytest_plugin"
