@@ -51,7 +51,10 @@ def _config(setting: str, timeout: float):
 
 
 def _function_key(source: str, qualname: str) -> str | None:
-    tree = ast.parse(source)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
     node: ast.AST = tree
     for part in qualname.split("."):
         node = next((n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part), None)

@@ -167,7 +167,7 @@ class _Loop:
         self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
         self.summary = _SearchTally()
         self.turn = 0  # search rounds so far: open queues take turns
-        self.step_seconds = 0.15  # seconds per denoising step: a guess until a round measures it
+        self.step_seconds = 0.5  # seconds per denoising step: a cautious guess until a round measures it
 
     # ---------------------------------------------------------------- budget
 

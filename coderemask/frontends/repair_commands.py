@@ -106,9 +106,12 @@ def _progress(args: argparse.Namespace):
     def on_round(rnd) -> None:
         best = rnd.best
         tests = f"tests {best.passed}/{best.total}" if best.total is not None else "no tests"
-        line = (f"round {rnd.index + 1}: {len(rnd.plan.spans)} span(s), {rnd.steps} steps, {rnd.cost_text()}, "
-                f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}, "
-                f"confidence {best.confidence:.2f}{'' if rnd.adopted else ' (kept the previous)'}")
+        searched = best.rank is not None
+        what = rnd.plan.reason if searched else f"{len(rnd.plan.spans)} span(s), {rnd.steps} steps"
+        line = (f"round {rnd.index + 1}: {what}, {rnd.cost_text()}, "
+                f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}"
+                f"{'' if searched else f', confidence {best.confidence:.2f}'}"
+                f"{'' if rnd.adopted else ' (kept the previous)'}")
         if bar is not None:
             bar.update(rnd.nfe)
             bar.set_postfix_str(f"round {rnd.index + 1}, {tests}")
