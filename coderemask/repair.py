@@ -23,8 +23,8 @@ caller gives a ``Problem`` (text, editable region, context) and a ``Checker`` (b
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -91,23 +91,6 @@ FIRST_PLANS = ("evidence", "whole")
 
 
 @dataclass
-class _SearchTally:
-    """The run's search counts as they grow (``SearchSummary`` is their frozen form)."""
-
-    searches: int = 0
-    generated: int = 0
-    ranked: int = 0
-    tested: int = 0
-    winning_rank: int | None = None
-    winning_edit: str = ""
-    rank_seconds: float = 0.0
-    test_seconds: float = 0.0
-
-    def result(self, queues: Iterable[SearchQueue]) -> SearchSummary:
-        return SearchSummary(**vars(self), skipped=sum(q.skipped for q in queues))
-
-
-@dataclass
 class _Scored:
     code: str
     parses: bool
@@ -165,7 +148,8 @@ class _Loop:
         self.queues: dict[str, SearchQueue] = {}  # per searched code: its candidates not yet tested
         self.bases: list[str] = []  # searched codes, oldest first
         self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
-        self.summary = _SearchTally()
+        # the run's search counts as they grow; _search_summary() freezes them
+        self.tally: dict[str, Any] = {f.name: f.default for f in fields(SearchSummary) if f.name != "skipped"}
         self.turn = 0  # search rounds so far: open queues take turns
         self.step_seconds = 0.5  # seconds per denoising step: a cautious guess until a round measures it
 
@@ -245,7 +229,7 @@ class _Loop:
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
             return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
-                          nfe=self.nfe, seconds=self._elapsed(), search=self.summary.result(self.queues.values()))
+                          nfe=self.nfe, seconds=self._elapsed(), search=self._search_summary())
 
     def _search_due(self, current: _Scored, start_empty: bool) -> bool:
         """The search runs for a repair (or a written completion) with tests to judge its
@@ -283,8 +267,8 @@ class _Loop:
             self.queues[code] = queue
             self.bases.append(code)
             self.turn = 0  # the newest queue goes first
-            self.summary.searches += 1
-            self.summary.generated += queue.counts.generated
+            self.tally["searches"] += 1
+            self.tally["generated"] += queue.counts.generated
         open_bases = [b for b in reversed(self.bases) if self.queues[b]]
         if not open_bases:
             return None
@@ -300,14 +284,14 @@ class _Loop:
             self.depth.setdefault(c.code, self.depth.get(base, 0) + 1)
         t0 = time.monotonic()
         scored = self._score([c.code for c in batch])
-        self.summary.test_seconds += time.monotonic() - t0
-        self.summary.tested += len(batch)
+        self.tally["test_seconds"] += time.monotonic() - t0
+        self.tally["tested"] += len(batch)
         best = max(scored, key=_Scored.rank)
         improved = best.rank()[:3] > current.rank()[:3]
         winner = batch[scored.index(best)]
         if improved and best.solved(True):
-            self.summary.winning_rank = winner.rank
-            self.summary.winning_edit = winner.describe()
+            self.tally["winning_rank"] = winner.rank
+            self.tally["winning_edit"] = winner.describe()
         lines = sorted({c.edit.line for c in batch})
         plan = RemaskPlan(spans=(), steps=rank_nfe, whole=False,
                           reason=f"search: candidates {batch[0].rank}-{batch[-1].rank} (edit "
@@ -327,16 +311,19 @@ class _Loop:
         seconds per candidate seen so far), so the time budget is kept to about one candidate."""
         assert self.search is not None
         batch = self.search.config.batch
-        if not self.summary.tested:
+        if not self.tally["tested"]:
             return batch
-        per_candidate = self.summary.test_seconds / self.summary.tested
+        per_candidate = self.tally["test_seconds"] / self.tally["tested"]
         left = self.config.budget.max_seconds - self._elapsed()
         return max(1, min(batch, int(left / max(per_candidate, 1e-3))))
 
+    def _search_summary(self) -> SearchSummary:
+        return SearchSummary(**self.tally, skipped=sum(q.skipped for q in self.queues.values()))
+
     def _count_ranking(self, counts: SearchCounts) -> tuple[int, float]:
         """Add a search's ranking cost to the run's totals; its (NFE, seconds)."""
-        self.summary.ranked += counts.ranked
-        self.summary.rank_seconds += counts.seconds
+        self.tally["ranked"] += counts.ranked
+        self.tally["rank_seconds"] += counts.seconds
         self.nfe += counts.nfe
         return counts.nfe, counts.seconds
 
@@ -471,7 +458,7 @@ class _Loop:
         common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
                       passed=current.verdict.passed if current.verdict else None,
                       total=current.verdict.total if current.verdict else None, parses=current.parses,
-                      search=self.summary.result(self.queues.values()))
+                      search=self._search_summary())
         return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
 
 

@@ -116,8 +116,10 @@ def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = No
         last = bisect_right(starts, max(e.span.start, e.span.end - 1))
         for line in range(first, last + 1):
             scores[line] = max(scores.get(line, 0.0), e.score)
-    _control_dependence(code, scores)
-    header = _header_lines(code)
+    tree = FunctionTree.parse(code)
+    if tree is not None:
+        _control_dependence(tree, scores)
+    header = tree.line(tree.func.body[0]) - 1 if tree is not None and tree.func.body else 1  # decorators, def
     ranked = sorted(((s, -line) for line, s in scores.items() if line > header and s > 0), reverse=True)
     return {-neg: s for s, neg in ranked[:top]}
 
@@ -126,13 +128,10 @@ CONTROL_SHARE = 0.9
 """The share of a block's highest suspicion its ``if`` / ``while`` / ``for`` header inherits."""
 
 
-def _control_dependence(code: str, scores: dict[int, float]) -> None:
+def _control_dependence(tree: FunctionTree, scores: dict[int, float]) -> None:
     """Raise each branch or loop header to ``CONTROL_SHARE`` x the highest suspicion in its
     blocks: when a statement runs only in failing tests, the condition that let it run is as
     likely wrong as the statement (SBFL sees the header run by every test and clears it)."""
-    tree = FunctionTree.parse(code)
-    if tree is None:
-        return
     for node in tree.nodes():
         if not isinstance(node, (ast.If, ast.While, ast.For, ast.AsyncFor)):
             continue
@@ -144,14 +143,6 @@ def _control_dependence(code: str, scores: dict[int, float]) -> None:
         head = tree.line(node)
         if best > 0 and scores.get(head, 0.0) < CONTROL_SHARE * best:
             scores[head] = CONTROL_SHARE * best
-
-
-def _header_lines(code: str) -> int:
-    """Lines of the ``def`` header (decorators included), 1 when it does not parse."""
-    tree = FunctionTree.parse(code)
-    if tree is None or not tree.func.body:
-        return 1
-    return tree.line(tree.func.body[0]) - 1
 
 
 @dataclass
