@@ -94,16 +94,22 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     (returned too: it is the original code's baseline).
 
     The tests that cover the function (failing and passing, so a fix cannot break the passing
-    ones) when some of them fail; all tests (None) when tests fail without covering it (e.g. the
-    module does not import); [] when nothing fails (then only parsing and confidence judge).
+    ones) when some of them fail; all tests (None) when the run itself broke (collection error,
+    crash, timeout: e.g. the module does not import); [] when no failing test covers the function
+    (nothing fails, or the failures never run it: the function is not repaired against unrelated
+    tests), and then only parsing and confidence judge.
     """
     run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
                     overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout)
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
         return covering, f"{len(covering)} test(s) that cover {target.qualname}", run
-    if run.failing or run.status in ("collection_error", "crashed", "timeout"):
+    if run.status in ("collection_error", "crashed", "timeout") or run.failing and run.status != "ok":
         return None, f"the tests of {root} ({run.status}: {run.message[:80]})", run
+    if run.failing:
+        first = run.failing[0].nodeid
+        return [], (f"no failing test covers {target.qualname} ({len(run.failing)} failing test(s) never run it, "
+                    f"e.g. {first}): checked by parsing and confidence only"), run
     return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only", run
 
 

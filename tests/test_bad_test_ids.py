@@ -343,3 +343,17 @@ def test_repo_reports_a_module_that_cannot_be_collected_as_before(tmp_path: Path
     run = Cli(["repo", str(project), "--model", NO_MODEL], cwd=tmp_path)
     assert "collection error (its tests are left out): tests/test_broken.py: SyntaxError" in run.stderr, run.stderr
     assert f"model folder '{NO_MODEL}' does not exist" in run.stderr and run.rc == 2, run.stderr
+
+
+def test_a_function_no_failing_test_runs_is_not_checked_against_unrelated_tests(tmp_path: Path) -> None:
+    """Issue 14: a failing test that never runs the function does not judge its candidates."""
+    (tmp_path / "calc.py").write_text("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a + b\n")
+    (tmp_path / "test_calc.py").write_text("from calc import add, sub\n\n\ndef test_add():\n"
+                                           "    assert add(2, 3) == 5\n\n\ndef test_sub():\n"
+                                           "    assert sub(3, 2) == 1\n")
+    add = file_task(f"{tmp_path / 'calc.py'}::add", "fix")
+    assert add.checker is None
+    assert add.tests_described.startswith("no failing test covers add (1 failing test(s) never run it, "
+                                          "e.g. test_calc.py::test_sub)")
+    sub = file_task(f"{tmp_path / 'calc.py'}::sub", "fix")  # the guilty one is checked by its own tests
+    assert sub.checker is not None and sub.tests_described == "1 test(s) that cover sub"
