@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coderemask.model.corpus import (
+from coderemask.training.corpus import (
     CorpusError,
     EvalIndex,
     Manifest,
@@ -16,7 +16,7 @@ from coderemask.model.corpus import (
     load_eval_index,
     rejection_reason,
 )
-from coderemask.model.tokenizer import train_tokenizer
+from coderemask.training.tokenizer import train_tokenizer
 
 SAMPLE_CODE = '''
 def add(a, b):

@@ -7,6 +7,8 @@ heavy packages ``sys.modules`` holds when the process ends.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,15 @@ def test_lsp_initialize_and_code_actions_leave_torch_unimported(tmp_path: Path) 
     assert rc == 0
     assert b'"capabilities"' in out and b"coderemask: fix this function (f)" in out
     assert heavy == []
+
+
+def test_the_inference_package_never_imports_the_training_code() -> None:
+    """Issue 15: corpus, tokenizer training, objective and trainer live in coderemask.training,
+    which the loop, the model adapters and the front-ends do not import."""
+    probe = ("import sys\n"
+             "import coderemask.repair, coderemask.repo, coderemask.model.loading, coderemask.frontends.cli\n"
+             "import coderemask.frontends.editor, coderemask.frontends.lsp, coderemask.evaluation.runner\n"
+             "print(sorted(m for m in sys.modules if m.startswith('coderemask.training')))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from coderemask.model.objective import (
+from coderemask.training.objective import (
     MaskingConfig,
     TokenClasses,
     mask_batch,
     uniform_mask_batch,
     weighted_masked_ce,
 )
-from coderemask.model.tokenizer import train_tokenizer
+from coderemask.training.tokenizer import train_tokenizer
 
 CODE = "def f(a, b):\n    if a <= b:\n        return a + 1\n    return b - 2\n" * 8
 

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 from ..model.base import Denoiser
-from ..model.corpus import is_validation, rejection_reason
+from ..training.corpus import is_validation, rejection_reason
 from ..infill import fill
-from ..model.objective import OPERATORS, stratified_elbo_nats, uniform_mask_batch
+from ..training.objective import OPERATORS, stratified_elbo_nats, uniform_mask_batch
 from ..sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 RATIOS = (0.15, 0.5, 0.9)

@@ -43,7 +43,7 @@ def _positive(name: str, value: float | int | None) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from ..model.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
+    from ..training.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
 
     for name in ("vocab_size", "seq_len", "batch_size", "lr", "steps", "minutes", "eval_every", "checkpoint_every"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
@@ -148,7 +148,7 @@ def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _default_infilling() -> Path | None:
-    from ..model.corpus import default_eval_sets
+    from ..training.corpus import default_eval_sets
 
     return next((p for p in default_eval_sets() if p.name.startswith("HumanEval-SingleLineInfilling")), None)
 

@@ -99,7 +99,7 @@ def resolve_spec(spec: str | Path) -> ResolvedSpec:
         if Path(preset.source) == EMBEDDED_DIR and not has_weights(EMBEDDED_DIR):
             raise ModelLoadError(
                 f"the embedded model is not there yet: {EMBEDDED_DIR} has no config.json and "
-                "weights; it is produced by coderemask.model.train. Pass a model folder, a hub "
+                "weights; it is produced by coderemask.training.train. Pass a model folder, a hub "
                 f"id or another preset ({', '.join(p for p in PRESETS if p != 'embedded')})"
             )
         return ResolvedSpec(text, preset.source, local=Path(preset.source).is_dir(), family=preset.family)

@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from ..errors import CoderemaskError
+from ..model.hf import MAX_LENGTH_KEY
 from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
-from .hf import MAX_LENGTH_KEY
 from .objective import MaskingConfig, TokenClasses, mask_batch, stratified_elbo_nats, weighted_masked_ce
 from .tokenizer import NULL_TOKEN, train_tokenizer
 
