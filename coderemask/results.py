@@ -9,6 +9,7 @@ knows values only, not models, tests or the CLI.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
@@ -30,8 +31,9 @@ class Budget:
 
     def __post_init__(self) -> None:
         for name in ("max_nfe", "max_rounds", "max_seconds"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"Budget.{name}={getattr(self, name)!r}: must be > 0")
+            value = getattr(self, name)
+            if not value > 0 or (isinstance(value, float) and not math.isfinite(value)):  # NaN, inf
+                raise ConfigError(f"Budget.{name}={value!r}: must be a finite number > 0")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from ..errors import CoderemaskError
 
@@ -37,8 +37,15 @@ def _commands() -> list[Command]:
             + model_commands.COMMANDS + [eval_command.COMMAND, make_bugs.COMMAND])
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the commands' error format: ``coderemask CMD: error: ...`` (exit 2), no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="coderemask",
         description="Repair and complete Python functions with masked diffusion code models.",
     )

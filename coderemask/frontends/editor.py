@@ -22,10 +22,11 @@ from typing import IO, Any, Callable
 from ..errors import CoderemaskError
 from .cli import EXIT_OK, Command
 from .model_commands import _add_model_arguments
+from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
 
 PROTOCOL_VERSION = 1
 MODES = ("complete", "fix")
-BUDGET_FIELDS = {"max_nfe": int, "max_rounds": int, "timeout": (int, float)}
+BUDGET_FIELDS = {"max_nfe": COUNT, "max_rounds": COUNT, "timeout": SECONDS}
 
 
 class ProtocolError(CoderemaskError):
@@ -65,6 +66,14 @@ def _field(raw: dict, name: str, kinds: type | tuple[type, ...], *, required: bo
     return value
 
 
+def _number(value: Any, allowed: Range, where: str) -> Any:
+    """``value`` (None when absent) if ``allowed``; else a bad_request naming the field."""
+    try:
+        return None if value is None else allowed.check(value, where)
+    except NumberError as exc:
+        raise ProtocolError("bad_request", str(exc)) from None
+
+
 def parse_request(raw: Any) -> Request:
     """A Request from one decoded JSON line, or ProtocolError naming the bad field."""
     if not isinstance(raw, dict):
@@ -82,19 +91,16 @@ def parse_request(raw: Any) -> Request:
         raise ProtocolError("bad_request", "field 'tests' must be a list of pytest node ids (strings)")
     budget = _field(raw, "budget", dict) or {}
     for name, value in budget.items():
-        kind = BUDGET_FIELDS.get(name)
-        if kind is None:
+        if name not in BUDGET_FIELDS:
             raise ProtocolError("bad_request", f"budget field {name!r} is unknown; use {', '.join(BUDGET_FIELDS)}")
-        if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-            raise ProtocolError("bad_request", f"budget field {name!r} is {json.dumps(value)}; must be a number > 0")
-    candidates = _field(raw, "candidates", int)
-    if candidates is not None and candidates <= 0:
-        raise ProtocolError("bad_request", f"field 'candidates' is {candidates}; must be > 0")
+        _number(value, BUDGET_FIELDS[name], f"budget field {name!r}")
+    candidates = _number(raw.get("candidates"), BATCH, "field 'candidates'")
+    seed = _number(raw.get("seed"), SEED, "field 'seed'")
     return Request(
         id=raw.get("id"), mode=mode, file=Path(_field(raw, "file", str, required=True)),
         text=_field(raw, "text", str), line=line, function=function, tests=tests,
         policy=_field(raw, "policy", str) or "combined", candidates=candidates or 4,
-        seed=_field(raw, "seed", int) or 0, budget=budget,
+        seed=seed or 0, budget=budget,
     )
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from ..signals.timing import TimeLimits
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
-from .model_commands import _add_model_arguments, _load, _positive
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
+from .model_commands import _add_model_arguments, _load
+from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 
 EXIT_INTERRUPTED = 130
 
@@ -28,7 +28,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a pytest node id to run (repeatable); default: see the command's help")
     p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
     add_repair_arguments(p, per="")
-    p.add_argument("--timeout", type=float, default=300.0,
+    p.add_argument("--timeout", type=SECONDS.arg, default=300.0,
                    help="seconds in all, from start-up (baseline tests and model load included; default 300)")
     p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
@@ -45,21 +45,21 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     _add_model_arguments(p)
     p.add_argument("--policy", default="combined",
                    help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
-    p.add_argument("--max-nfe", type=int, default=512, help=f"forward passes{per or ' in all'} (default 512)")
-    p.add_argument("--max-rounds", type=int, default=1000,
+    p.add_argument("--max-nfe", type=COUNT.arg, default=512, help=f"forward passes{per or ' in all'} (default 512)")
+    p.add_argument("--max-rounds", type=COUNT.arg, default=1000,
                    help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds "
                         "decide (default 1000)")
-    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--candidates", type=BATCH.arg, default=4, help="candidates per round, one batch (default 4)")
+    p.add_argument("--seed", type=SEED.arg, default=0)
     limits = TimeLimits()
-    p.add_argument("--test-timeout", type=float, default=limits.ceiling,
+    p.add_argument("--test-timeout", type=SECONDS.arg, default=limits.ceiling,
                    help=f"seconds per test, the ceiling of every limit below (default {limits.ceiling:g})")
-    p.add_argument("--test-timeout-factor", type=float, default=limits.factor,
+    p.add_argument("--test-timeout-factor", type=POSITIVE.arg, default=limits.factor,
                    help="a candidate's test may take this many times the original's duration "
                         f"(default {limits.factor:g})")
-    p.add_argument("--test-timeout-floor", type=float, default=limits.floor,
+    p.add_argument("--test-timeout-floor", type=SECONDS.arg, default=limits.floor,
                    help=f"but never less than this many seconds (default {limits.floor:g})")
-    p.add_argument("--hung-test-timeout", type=float, default=limits.hung,
+    p.add_argument("--hung-test-timeout", type=SECONDS.arg, default=limits.hung,
                    help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
     p.add_argument("--no-fork", dest="fork", action="store_false",
                    help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
@@ -67,23 +67,17 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
 
 
 def time_limits(args: argparse.Namespace) -> TimeLimits:
-    """The per-test time limits the flags ask for; a bad value is a UsageError naming its flag."""
-    values = {"--test-timeout": args.test_timeout, "--test-timeout-factor": args.test_timeout_factor,
-              "--test-timeout-floor": args.test_timeout_floor, "--hung-test-timeout": args.hung_test_timeout}
-    for flag, value in values.items():
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{flag} {value!r}: must be a finite number > 0")
+    """The per-test time limits the flags ask for (their values were checked as they were parsed)."""
     return TimeLimits(floor=args.test_timeout_floor, factor=args.test_timeout_factor,
                       hung=args.hung_test_timeout, ceiling=args.test_timeout)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
-    """Refuse bad policy and budget flags (UsageError / ConfigError) without importing torch."""
+    """Refuse an unknown policy (ConfigError) without importing torch; the numbers were checked
+    as they were parsed (``numbers``)."""
     from ..policy import policy_config
 
     policy_config(args.policy)  # an unknown name fails here, before the model loads
-    for name in ("max_nfe", "max_rounds", "timeout", "candidates"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
 
 
 def _config(args: argparse.Namespace):

@@ -14,15 +14,16 @@ import sys
 from pathlib import Path
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
-from .model_commands import _load, _positive
+from .model_commands import _load
+from .numbers import COUNT, SECONDS
 from .repair_commands import add_repair_arguments, time_limits
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=Path, default=Path("."), help="the repository (default: .)")
-    p.add_argument("--max-functions", type=int, default=3, help="suspects to repair, best first (default 3)")
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds for the whole run (default 900)")
-    p.add_argument("--function-timeout", type=float, default=300.0, help="seconds per function (default 300)")
+    p.add_argument("--max-functions", type=COUNT.arg, default=3, help="suspects to repair, best first (default 3)")
+    p.add_argument("--timeout", type=SECONDS.arg, default=900.0, help="seconds for the whole run (default 900)")
+    p.add_argument("--function-timeout", type=SECONDS.arg, default=300.0, help="seconds per function (default 300)")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression: which tests to consider")
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID", help="only these tests (repeatable)")
     p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
@@ -41,8 +42,6 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
-    for name in ("max_functions", "timeout", "function_timeout", "max_nfe", "max_rounds", "candidates"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     policy_config(args.policy)
     config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
                           budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
