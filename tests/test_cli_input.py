@@ -78,3 +78,45 @@ def test_editor_budget_numbers_are_checked(tmp_path: Path, budget: str, words: l
     error = rec.send(f'{{"id": 1, "mode": "fix", "file": {file}, "line": 1, "budget": {budget}}}')
     assert error["event"] == "error" and error["code"] == "bad_request", error
     assert all(w in error["message"] for w in words), error["message"]
+
+
+DEEP = "[" * 2000 + "]" * 2000
+
+
+def test_the_editor_answers_deep_json_and_lone_surrogates_and_keeps_serving(tmp_path: Path) -> None:
+    requests = [DEEP,
+                '{"id": 2, "mode": "fix", "file": "\\ud800.py", "line": 1}',
+                '{"id": 3, "mode": "fix", "file": "m.py", "line": 1, "text": "x = \\udfff"}',
+                '{"id": 4, "method": "hello"}', '{"id": 5, "method": "shutdown"}']
+    done = _cli("editor", cwd=tmp_path, stdin="".join(r + "\n" for r in requests))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(a["id"], a.get("code") or a.get("status")) for a in answers] == [
+        (None, "bad_json"), (2, "bad_input"), (3, "bad_input"), (4, "ready"), (5, "shutdown")]
+    assert "nested too deeply" in answers[0]["message"]
+    assert "'file'" in answers[1]["message"] and "surrogate" in answers[1]["message"]
+    assert "'text'" in answers[2]["message"]
+
+
+def test_eval_refuses_deep_json_naming_the_file_and_line(tmp_path: Path) -> None:
+    good = {"task_id": "T/0", "prompt": "def f():\n", "entry_point": "f", "canonical_solution": "    return 1\n",
+            "test": "def check(candidate):\n    assert candidate() == 1\n"}
+    (tmp_path / "deep.jsonl").write_text(json.dumps(good) + "\n" + DEEP + "\n")
+    done = _cli("eval", "deep.jsonl", cwd=tmp_path, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "deep.jsonl line 2: not valid JSON (nested too deeply" in done.stderr, done.stderr
+
+
+def _lsp_frame(message: dict) -> str:
+    body = json.dumps({"jsonrpc": "2.0", **message})
+    return f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
+
+
+def test_lsp_accepts_stdio(tmp_path: Path) -> None:
+    messages = [{"id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(),
+                                                             "capabilities": {}}},
+                {"method": "initialized", "params": {}}, {"id": 2, "method": "shutdown", "params": None},
+                {"method": "exit", "params": None}]
+    done = _cli("lsp", "--stdio", cwd=tmp_path, stdin="".join(map(_lsp_frame, messages)))
+    assert done.returncode == 0, done.stderr
+    assert '"capabilities"' in done.stdout

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
 
+from .. import safejson
 from ..errors import CoderemaskError
 from .cli import EXIT_OK, Command
 from .model_commands import _add_model_arguments
@@ -63,7 +64,19 @@ def _field(raw: dict, name: str, kinds: type | tuple[type, ...], *, required: bo
     if isinstance(value, bool) or not isinstance(value, kinds):
         names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
         raise ProtocolError("bad_request", f"field {name!r} must be {names}, not {json.dumps(value)[:60]}")
+    for text in (value if isinstance(value, list) else [value]):
+        if isinstance(text, str):
+            _unicode(text, name)
     return value
+
+
+def _unicode(text: str, name: str) -> None:
+    """Refuse text no file system or file can hold: a lone surrogate (JSON ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ProtocolError("bad_input", f"field {name!r} is not valid Unicode text: a lone surrogate "
+                                         f"{text[exc.start]!r} at character {exc.start}") from None
 
 
 def _number(value: Any, allowed: Range, where: str) -> Any:
@@ -130,7 +143,7 @@ class Server:
         if not line.strip():
             return True
         try:
-            raw = json.loads(line)
+            raw = safejson.loads(line)
         except ValueError as exc:
             self.emit({"id": None, "event": "error", "code": "bad_json", "message": f"not JSON: {exc}"})
             return True
