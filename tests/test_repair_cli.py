@@ -41,6 +41,25 @@ def test_a_syntax_error_is_repaired(tmp_path: Path) -> None:
     compile(result["code"], "<fixed>", "exec")
     assert {e["source"] for r in result["rounds"] for s in r["spans"] for e in s["evidence"]} >= {"syntax"}
     assert f.read_text() == before  # no --write: the file is untouched
+    # one schema style across commands (issue 15, defect 14): the file, the function and the diff
+    assert result["schema"] == "coderemask.fix/1" and result["file"] == "calc.py" and result["qualname"] == "add"
+    assert result["project"] == str(tmp_path.resolve())
+    assert result["diff"].startswith("--- a/calc.py\n+++ b/calc.py\n") and "-    return total +* 1" in result["diff"]
+
+
+def test_the_printed_diff_applies_from_the_project_root(tmp_path: Path) -> None:
+    example = REPO / "examples" / "quickfix"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "pyproject.toml").write_text((example / "pyproject.toml").read_text())
+    for name in ("stats.py", "test_stats.py"):
+        (tmp_path / "src" / name).write_text((example / name).read_text())
+    out = _cli("fix", "src/stats.py::clamp", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("--- a/src/stats.py\n+++ b/src/stats.py\n"), out.stdout
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for check in (["git", "apply", "--check", "-"], ["patch", "-p1", "--dry-run"]):
+        applied = subprocess.run(check, cwd=tmp_path, input=out.stdout, capture_output=True, text=True)
+        assert applied.returncode == 0, (check, applied.stdout, applied.stderr)
 
 
 def test_a_planted_single_token_bug_is_fixed_and_its_tests_pass(tmp_path: Path) -> None:

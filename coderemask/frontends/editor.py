@@ -175,7 +175,6 @@ class Server:
         from ..results import Budget, Failed
         from ..source import TargetSpec
         from ..tasks import file_task
-        from ..writeback import unified_diff
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
@@ -204,7 +203,7 @@ class Server:
             "id": req.id, "event": "result", "status": result.status, "reason": reason,
             "function": task.target.qualname, "text": new_code,
             "range": {"start": position(task.file_text, span.start), "end": position(task.file_text, span.end)},
-            "diff": unified_diff(task.file_text, task.place(new_code), task.file_path.name),
+            "diff": task.diff(task.place(new_code)),
             "summary": (f"{result.status}{': ' + reason if reason else ''} ({task.tests_described}; "
                         f"NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)"),
             "nfe": result.nfe, "seconds": round(result.seconds, 3), "rounds": len(result.rounds),

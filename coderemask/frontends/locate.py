@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..results import schema
 from ..signals.localize import FORMULAS, Localization, localize
 from ..signals.tests import TestRun, run_tests
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
@@ -30,7 +31,7 @@ from .numbers import SECONDS
 if TYPE_CHECKING:
     from ..source import Target
 
-SCHEMA = "coderemask.locate/1"
+SCHEMA = schema("locate")
 #: Files that mark a project's root (the nearest folder above the file holding one wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py", ".git")
 

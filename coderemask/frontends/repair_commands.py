@@ -13,11 +13,16 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..signals.timing import TimeLimits
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
 from .model_commands import _add_model_arguments, _load
 from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
+
+if TYPE_CHECKING:
+    from ..results import RepairResult
+    from ..tasks import FileTask
 
 EXIT_INTERRUPTED = 130
 
@@ -140,11 +145,24 @@ def explain(result, code_before: str) -> str:
     return "\n".join(lines)
 
 
+def json_report(mode: str, task: FileTask, result: RepairResult, new_text: str) -> dict[str, Any]:
+    """The ``--json`` document (schema ``coderemask.fix/1`` or ``coderemask.complete/1``): the
+    file (relative to ``project``), the function, the diff ``fix`` prints, then the result's
+    fields (``coderemask.result/1``) and how candidates were validated."""
+    from ..results import schema, to_dict
+
+    stats = getattr(task.checker, "stats", None)
+    result_fields = {k: v for k, v in to_dict(result).items() if k != "schema"}
+    return {"schema": schema(mode), "file": task.relpath, "project": str(task.project),
+            "qualname": task.target.qualname, "diff": task.diff(new_text), **result_fields,
+            **({"validation": stats.to_json()} if stats else {})}
+
+
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
-        from ..results import Failed, Solved, cost_text, to_dict
+        from ..results import Failed, Solved, cost_text
         from ..tasks import file_task
-        from ..writeback import digest, unified_diff, write_atomically
+        from ..writeback import digest, write_atomically
 
         # Bad input is refused before torch is imported: the flags, then the target and the
         # --test ids (file_task runs the named tests once on the original: the baseline).
@@ -169,15 +187,13 @@ def _run(mode: str):
         result = run_fn(task.problem, model, task.checker, config, on_round=_progress(args))
         code = result.best_code if isinstance(result, Failed) else result.code
         new_text = task.place(code) if code is not None else task.file_text
-        rel = task.file_path.name
         if args.json:
-            stats = getattr(task.checker, "stats", None)
-            print(json.dumps({**to_dict(result), **({"validation": stats.to_json()} if stats else {})}, indent=2))
+            print(json.dumps(json_report(mode, task, result, new_text), indent=2))
         elif args.explain:
             print(explain(result, task.problem.code))
-            print(unified_diff(task.file_text, new_text, rel), end="")
+            print(task.diff(new_text), end="")
         else:
-            print(unified_diff(task.file_text, new_text, rel), end="")
+            print(task.diff(new_text), end="")
         reason = getattr(result, "reason", "") or getattr(result, "note", "")
         cost = cost_text(result)
         print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
