@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 
-from .frontends.cli import main
+from .frontends.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -12,7 +12,7 @@
    baseline now fails.
 
 The result is a ``RepoReport`` of per-function outcomes (patch or not, and why). Files change
-only through ``RepoReport.write`` (atomic, stale check, backups), which front-ends call when asked.
+only through ``RepoReport.write`` (``backups.write_atomically``), which front-ends call when asked.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from .signals.tests import TestRun, run_suite
 from .signals.timing import TimeLimits
 from .source import SourceError, list_functions, read_source
 from .tasks import TestSelectionError, check_test_ids, file_task
-from .writeback import digest, write_atomically
+from .backups import Backup, write_atomically
+from .writeback import digest
 
 
 class RepoError(CoderemaskError):
@@ -88,9 +89,10 @@ class RepoReport:
                 out[o.file] = (o.new_text, self.read_digests[o.file])
         return out
 
-    def write(self) -> list[Path]:
-        """Apply the accepted patches to the repo's files atomically (stale check, backups kept);
-        returns the backups. Raises StaleFileError for a file that changed since it was read."""
+    def write(self) -> list[Backup]:
+        """Apply the accepted patches to the repo's files atomically (stale and read-only checks,
+        backups kept for ``backups.undo``). Raises StaleFileError for a file that changed since it
+        was read, CoderemaskError for a read-only one."""
         return [write_atomically(Path(self.root) / file, text, expected_digest=read)
                 for file, (text, read) in self.patched_files().items()]
 

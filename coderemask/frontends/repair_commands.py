@@ -1,8 +1,9 @@
 """`coderemask complete` and `coderemask fix`: thin front-ends over repair.complete / repair.repair.
 
 Prints a unified diff (stdout), progress (stderr), the JSON result (--json) or a round-by-round
-explanation (--explain); --write applies the diff atomically with a backup. Exit codes: 0 solved,
-1 not solved, 2 bad input, 130 interrupted (no file changed).
+explanation (--explain); --write applies the diff atomically, with a backup that `coderemask undo`
+restores (``backups``). Exit codes: 0 solved, 1 not solved, 2 bad input, 130 interrupted (no file
+changed), 3 interrupted after the file was written.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..signals.timing import TimeLimits
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
+from .cli import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command
 from .model_commands import _add_model_arguments, _load
 from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 
 if TYPE_CHECKING:
     from ..results import RepairResult
     from ..tasks import FileTask
-
-EXIT_INTERRUPTED = 130
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,7 +34,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     add_repair_arguments(p, per="")
     p.add_argument("--timeout", type=SECONDS.arg, default=300.0,
                    help="seconds in all, from start-up (baseline tests and model load included; default 300)")
-    p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
+    p.add_argument("--write", action="store_true",
+                   help="apply the change to FILE (atomically; `coderemask undo FILE` takes it back)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
     p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
 
@@ -162,7 +162,8 @@ def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
         from ..results import Failed, Solved, cost_text
         from ..tasks import file_task
-        from ..writeback import digest, write_atomically
+        from ..backups import write_atomically
+        from ..writeback import check_writable, digest
 
         # Bad input is refused before torch is imported: the flags, then the target and the
         # --test ids (file_task runs the named tests once on the original: the baseline).
@@ -171,6 +172,8 @@ def _run(mode: str):
         limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
                          project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork)
+        if args.write:
+            check_writable(task.file_path)  # a read-only file is refused now, and again when writing
         from ..repair import complete, repair  # imports torch
 
         config = _config(args)
@@ -212,7 +215,7 @@ def _run(mode: str):
                 print("nothing to write: the code is unchanged", file=sys.stderr)
             else:
                 backup = write_atomically(task.file_path, new_text, expected_digest=before)
-                print(f"wrote {task.file_path} (backup: {backup})", file=sys.stderr)
+                print(f"wrote {backup.file} (undo: coderemask undo {backup.file})", file=sys.stderr)
         return EXIT_OK if isinstance(result, Solved) else EXIT_NOT_SOLVED
     return run
 

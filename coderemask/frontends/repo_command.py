@@ -2,7 +2,7 @@
 
 Thin: parse and check the arguments, call ``repo.fix_repo``, print per-function outcomes and the
 accepted patches as unified diffs (or ``--json``), and with ``--write`` apply them atomically
-(backups kept). Exit codes: 0 every failing test is fixed (or none failed), 1 some still fail,
+(``coderemask undo`` takes a write back). Exit codes: 0 every failing test is fixed (or none failed), 1 some still fail,
 2 bad input (no such folder, the suite does not run).
 """
 
@@ -29,7 +29,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
                    help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)")
     add_repair_arguments(p, per=" per function")
-    p.add_argument("--write", action="store_true", help="apply the accepted patches (atomically, keeping FILE.orig)")
+    p.add_argument("--write", action="store_true",
+                   help="apply the accepted patches (atomically; `coderemask undo FILE` takes one back)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -68,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
               f"({report.seconds:.1f}s)")
     if args.write:
         for backup in report.write():  # refuses (exit 2) a file that changed since the run read it
-            log(f"wrote {backup.with_suffix('')} (backup: {backup})")
+            log(f"wrote {backup.file} (undo: coderemask undo {backup.file})")
     return EXIT_OK if not report.failing_after else EXIT_NOT_SOLVED
 
 
