@@ -12,7 +12,7 @@
    baseline now fails.
 
 The result is a ``RepoReport`` of per-function outcomes (patch or not, and why). Files change
-only through ``RepoReport.write`` (atomic, stale check, backups), which front-ends call when asked.
+only through ``RepoReport.write`` (``backups.write_atomically``), which front-ends call when asked.
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ from typing import Callable, Sequence
 from .errors import CoderemaskError
 from .model.base import Denoiser
 from .repair import RepairConfig, repair
-from .results import Failed, Solved
+from .results import Failed, Solved, schema
 from .signals.localize import Spectrum, get_formula
 from .signals.tests import TestRun, run_suite
 from .signals.timing import TimeLimits
 from .source import SourceError, list_functions, read_source
 from .tasks import TestSelectionError, check_test_ids, file_task
-from .writeback import digest, unified_diff, write_atomically
+from .backups import Backup, write_atomically
+from .writeback import digest
 
 
 class RepoError(CoderemaskError):
@@ -88,9 +89,10 @@ class RepoReport:
                 out[o.file] = (o.new_text, self.read_digests[o.file])
         return out
 
-    def write(self) -> list[Path]:
-        """Apply the accepted patches to the repo's files atomically (stale check, backups kept);
-        returns the backups. Raises StaleFileError for a file that changed since it was read."""
+    def write(self) -> list[Backup]:
+        """Apply the accepted patches to the repo's files atomically (stale and read-only checks,
+        backups kept for ``backups.undo``). Raises StaleFileError for a file that changed since it
+        was read, CoderemaskError for a read-only one."""
         return [write_atomically(Path(self.root) / file, text, expected_digest=read)
                 for file, (text, read) in self.patched_files().items()]
 
@@ -99,7 +101,7 @@ class RepoReport:
         d.pop("read_digests")
         for o in d["outcomes"]:
             o.pop("new_text", None)
-        return {"schema": 1, **d}
+        return {"schema": schema("repo"), **d}
 
 
 def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceback_bonus: float = 0.2,
@@ -260,6 +262,6 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
     overlay[suspect.file] = new_text
     still_failing.intersection_update(now_failing)
     outcome.status, outcome.why, outcome.tests_fixed = "patched", "its tests pass and no test regressed", fixed
-    outcome.diff = unified_diff(task.file_text, new_text, suspect.file)
+    outcome.diff = task.diff(new_text)
     outcome.new_text = new_text
     on_event(f"patched {suspect.file}::{suspect.qualname}: fixes {len(fixed)} test(s)")

@@ -2,20 +2,28 @@
 
 Every result carries every Round: the spans remasked and the evidence that chose each (or the
 search candidates tested), the steps granted, NFE and seconds (and how much of each went to
-ranking edits and to denoising), and what each candidate scored; and the run's SearchSummary. ``to_json`` is the stable JSON form (``"schema": 1``). This module
+ranking edits and to denoising), and what each candidate scored; and the run's SearchSummary. ``to_json`` is the stable JSON form (``"schema": "coderemask.result/1"``). This module
 knows values only, not models, tests or the CLI.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
 from .errors import ConfigError
 from .types import Evidence, RemaskPlan
 
-SCHEMA = 1
+SCHEMA = "coderemask.result/1"  # see schema()
+
+
+def schema(kind: str, version: int = 1) -> str:
+    """The ``"schema"`` of a JSON document coderemask prints: ``coderemask.<kind>/<version>``.
+
+    Within a version fields are only added; removing or redefining one makes a new version."""
+    return f"coderemask.{kind}/{version}"
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,9 @@ class Budget:
 
     def __post_init__(self) -> None:
         for name in ("max_nfe", "max_rounds", "max_seconds"):
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"Budget.{name}={getattr(self, name)!r}: must be > 0")
+            value = getattr(self, name)
+            if not value > 0 or (isinstance(value, float) and not math.isfinite(value)):  # NaN, inf
+                raise ConfigError(f"Budget.{name}={value!r}: must be a finite number > 0")
 
 
 @dataclass(frozen=True)
@@ -205,7 +214,7 @@ def cost_text(result: RepairResult) -> str:
 
 
 def to_dict(result: RepairResult) -> dict[str, Any]:
-    """The stable JSON-ready form of a result (schema 1; later fields are only ever added)."""
+    """The stable JSON-ready form of a result (schema ``coderemask.result/1``)."""
     out: dict[str, Any] = {"schema": SCHEMA, "status": result.status, "nfe": result.nfe,
                            "seconds": round(result.seconds, 3), **cost(result.rounds),
                            "search": result.search.to_json() if result.search is not None else None,

@@ -25,6 +25,7 @@ from .signals.tests import TestRun, run_tests
 from .signals.timing import TimeLimits
 from .source import Target, TargetSpec, load_target
 from .types import Span
+from .writeback import unified_diff
 
 Mode = Literal["complete", "fix"]
 
@@ -64,6 +65,21 @@ class FileTask:
     def place(self, code: str) -> str:
         """The file text with ``code`` in place of the function."""
         return self.file_text[: self.span_in_file.start] + code + self.file_text[self.span_in_file.end :]
+
+    @property
+    def relpath(self) -> str:
+        """The file's path relative to the project root (its name when it lies outside)."""
+        return project_path(self.file_path, self.project)
+
+    def diff(self, new_text: str) -> str:
+        """A unified diff from the file's text to ``new_text``, its headers relative to the project
+        root (``a/pkg/mod.py``): ``git apply`` / ``patch -p1`` take it there."""
+        return unified_diff(self.file_text, new_text, self.relpath)
+
+
+def project_path(file_path: Path, root: Path) -> str:
+    """``file_path`` relative to ``root`` as a posix path, or the file's name when outside it."""
+    return file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
 
 
 def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
@@ -172,7 +188,7 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     root = Path(project).resolve() if project else find_project_root(file_path)
     problem, span = problem_from_target(target, file_text)
     checker: Checker | None
-    relpath = file_path.relative_to(root).as_posix() if file_path.is_relative_to(root) else file_path.name
+    relpath = project_path(file_path, root)
     described = f"pytest {' '.join(tests)}" if tests else ""
     overlay = {relpath: file_text} if text is not None else None
     if tests and baseline is None:

@@ -1,9 +1,9 @@
-"""Changing a user's file safely: a unified diff to show, and an atomic write with a way back.
+"""Changing a file safely: a unified diff to show, an atomic replace, the read-only check.
 
-``write_atomically`` refuses when the file changed since it was read (by content hash), keeps a
-backup beside it, writes a temp file in the same folder, fsyncs it and renames it over the
+``replace_file`` writes a temp file in the same folder, fsyncs it and renames it over the
 original, so the file is either the old one or the new one, never half written. Nothing else
-in the file is touched: the caller gives the whole new text. This module knows files only.
+in the file is touched: the caller gives the whole new text. A write with a backup and undo is
+``backups.write_atomically``. This module knows files only.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -32,21 +33,33 @@ def unified_diff(old: str, new: str, path: str) -> str:
                                         fromfile=f"a/{path}", tofile=f"b/{path}"))
 
 
-def _unchanged(path: Path, expected_digest: str) -> None:
-    if hashlib.sha256(path.read_bytes()).hexdigest() != expected_digest:
-        raise StaleFileError(f"{path} changed on disk while writing; not writing")
+def check_writable(path: Path) -> None:
+    """Refuse (CoderemaskError) a file marked read-only: no write bit in its mode (``chmod 444``;
+    checked on the mode, so root is refused too), or not writable by this user. An atomic
+    replace renames over the file, which its own permissions would not stop."""
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CoderemaskError(f"{path}: cannot read its permissions: {exc.strerror or exc}") from None
+    if not mode & 0o222 or not os.access(path, os.W_OK):
+        raise CoderemaskError(f"{path} is read-only (mode {stat.S_IMODE(mode):04o}); not writing it "
+                              "(make it writable first, e.g. chmod u+w, if it should change)")
 
 
-def replace_file(path: Path, text: str, *, check: Callable[[], None] | None = None) -> None:
-    """Atomically replace (or create) ``path`` with ``text``: temp file in the same folder, fsync,
-    keep the mode, ``check()`` (may raise to abort), rename. The old file is intact on any error."""
+def replace_file(path: Path, content: str | bytes, *, check: Callable[[], None] | None = None) -> None:
+    """Atomically replace (or create) ``path`` with ``content`` (text is written as UTF-8, line
+    endings as given): temp file in the same folder, fsync, keep the mode, ``check()`` (may raise
+    to abort), rename. The old file is intact on any error."""
     path = Path(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, mode)
@@ -59,41 +72,3 @@ def replace_file(path: Path, text: str, *, check: Callable[[], None] | None = No
             raise
     except OSError as exc:
         raise CoderemaskError(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-def write_atomically(path: Path, new_text: str, *, expected_digest: str, backup_suffix: str = ".orig") -> Path:
-    """Replace ``path`` with ``new_text`` if its content still hashes to ``expected_digest``.
-
-    Returns the backup's path. Raises StaleFileError (the file changed) or CoderemaskError (the
-    folder is not writable); in both cases the original file is untouched.
-    """
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CoderemaskError(f"{path}: cannot read it back before writing: {exc.strerror or exc}") from None
-    if hashlib.sha256(data).hexdigest() != expected_digest:
-        raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
-    backup = path.with_name(path.name + backup_suffix)
-    earlier = backup.read_bytes() if backup.is_file() else None
-    try:
-        try:
-            backup.write_bytes(data)
-        except OSError as exc:
-            raise CoderemaskError(f"{path}: cannot write the backup {backup}: {exc.strerror or exc}") from None
-        replace_file(path, new_text, check=lambda: _unchanged(path, expected_digest))
-    except BaseException:  # not written (stale, unwritable, Ctrl-C): leave the backup as it was
-        _restore(backup, earlier)
-        raise
-    return backup
-
-
-def _restore(path: Path, earlier: bytes | None) -> None:
-    """Put ``path`` back as it was: ``earlier`` bytes, or absent when None."""
-    try:
-        if earlier is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(earlier)
-    except OSError:
-        pass

@@ -129,7 +129,7 @@ MORE_BAD = [  # in-process (cheaper): (arguments after `locate`, what stderr mus
     (["m.py", "--project", "."], "name a function as FILE::NAME"),
     (["m.py::f", "--project", "elsewhere"], "--project 'elsewhere': no such folder"),
     (["m.py::f", "--project", "sub"], "is not inside the project folder"),
-    (["m.py::f", "--timeout", "0"], "--timeout=0.0: must be > 0"),
+    (["m.py::f", "--timeout", "0"], "argument --timeout: '0': must be a finite number > 0"),
     (["m.py::f", "--formula", "jaccard"], "invalid choice: 'jaccard'"),
 ]
 

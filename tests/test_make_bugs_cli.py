@@ -109,7 +109,7 @@ def test_cli_help_lists_every_type(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "words"), [
     (["--types", "op_swap,nope"], ["unknown mutation type 'nope'", "known: op_swap"]),
-    (["--per-task", "0"], ["--per-task=0: must be > 0"]),
+    (["--per-task", "0"], ["argument --per-task: '0': must be an integer >= 1"]),
     (["--out", "no/such/dir/x.jsonl"], ["folder 'no/such/dir' does not exist"]),
     (["missing.jsonl"], ["'missing.jsonl': no such file"]),
     (["bad.jsonl"], ["bad.jsonl line 2 (T/bad)", "field 'test' does not define check"]),

@@ -64,7 +64,7 @@ def test_a_failing_test_is_fixed_and_checked_in_the_sandbox() -> None:
     assert result.code == solution and (result.passed, result.total) == (2, 2)
     assert all(n == 1 for n in checker.seen.values())  # no code was tested twice
     data = json.loads(to_json(result))
-    assert data["schema"] == 1 and data["status"] == "solved" and data["rounds"]
+    assert data["schema"] == "coderemask.result/1" and data["status"] == "solved" and data["rounds"]
 
 
 def test_budget_is_enforced_and_the_result_says_why() -> None:

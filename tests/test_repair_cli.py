@@ -41,6 +41,25 @@ def test_a_syntax_error_is_repaired(tmp_path: Path) -> None:
     compile(result["code"], "<fixed>", "exec")
     assert {e["source"] for r in result["rounds"] for s in r["spans"] for e in s["evidence"]} >= {"syntax"}
     assert f.read_text() == before  # no --write: the file is untouched
+    # one schema style across commands (issue 15, defect 14): the file, the function and the diff
+    assert result["schema"] == "coderemask.fix/1" and result["file"] == "calc.py" and result["qualname"] == "add"
+    assert result["project"] == str(tmp_path.resolve())
+    assert result["diff"].startswith("--- a/calc.py\n+++ b/calc.py\n") and "-    return total +* 1" in result["diff"]
+
+
+def test_the_printed_diff_applies_from_the_project_root(tmp_path: Path) -> None:
+    example = REPO / "examples" / "quickfix"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "pyproject.toml").write_text((example / "pyproject.toml").read_text())
+    for name in ("stats.py", "test_stats.py"):
+        (tmp_path / "src" / name).write_text((example / name).read_text())
+    out = _cli("fix", "src/stats.py::clamp", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("--- a/src/stats.py\n+++ b/src/stats.py\n"), out.stdout
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    for check in (["git", "apply", "--check", "-"], ["patch", "-p1", "--dry-run"]):
+        applied = subprocess.run(check, cwd=tmp_path, input=out.stdout, capture_output=True, text=True)
+        assert applied.returncode == 0, (check, applied.stdout, applied.stderr)
 
 
 def test_a_planted_single_token_bug_is_fixed_and_its_tests_pass(tmp_path: Path) -> None:
@@ -53,10 +72,14 @@ def test_a_planted_single_token_bug_is_fixed_and_its_tests_pass(tmp_path: Path) 
     assert "-        return low\n+        return high" in out.stdout  # the diff: one token changed
     after = (tmp_path / "stats.py").read_text()
     assert after == before.replace("return low\n    return value", "return high\n    return value")
-    assert (tmp_path / "stats.py.orig").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml", "stats.py", "test_stats.py"]  # no .orig
+    assert "undo: coderemask undo" in out.stderr
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
     assert tests.returncode == 0 and "4 passed" in tests.stdout, tests.stdout
+    undone = subprocess.run([sys.executable, "-m", "coderemask", "undo", "stats.py"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert undone.returncode == 0 and (tmp_path / "stats.py").read_text() == before, undone.stderr
 
 
 def test_budget_is_respected(tmp_path: Path) -> None:
@@ -91,7 +114,7 @@ def test_bad_inputs_exit_2(tmp_path: Path) -> None:
     policy = _cli("fix", f"{f}::add", "--policy", "magic", cwd=tmp_path)
     assert policy.returncode == 2 and "magic" in policy.stderr
     budget = _cli("fix", f"{f}::add", "--max-nfe", "0", cwd=tmp_path)
-    assert budget.returncode == 2 and "--max-nfe=0" in budget.stderr
+    assert budget.returncode == 2 and "argument --max-nfe: '0'" in budget.stderr
 
 
 def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
@@ -115,6 +138,46 @@ def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
     if proc.returncode == 130:
         assert f.read_bytes() == before and not (tmp_path / "calc.py.orig").exists()
         assert "interrupted" in err
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path: Path, delay: float) -> None:
+    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
+                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    before = f.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "coderemask", "fix", f"{f}::add", "--write"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)  # while the front-ends, libcst or pytest's baseline are importing or running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted (no file was changed)" in err and "Traceback" not in err, err
+    assert f.read_bytes() == before
+
+
+def test_ctrl_c_after_the_write_keeps_the_write_and_says_so(tmp_path: Path) -> None:
+    example = REPO / "examples" / "quickfix"
+    for name in ("stats.py", "test_stats.py", "pyproject.toml"):
+        (tmp_path / name).write_text((example / name).read_text())
+    f = tmp_path / "stats.py"
+    before = f.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "coderemask", "fix", "stats.py::clamp", "--write",
+                             "--model", MODEL], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 300
+    while f.read_bytes() == before and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)  # the write has happened; the process is still winding down
+    out, err = proc.communicate(timeout=120)
+    assert f.read_bytes() != before, err
+    assert "Traceback" not in err, err
+    # 0: main had returned (the write was reported, the shutdown ignores Ctrl-C); 3: it was still
+    # running, and says the file was written and how to undo it. Never 130 ("nothing written").
+    assert proc.returncode in (0, 3), err
+    if proc.returncode == 3:
+        assert "interrupted after writing" in err and "coderemask undo" in err
+    else:
+        assert "undo: coderemask undo" in err
 
 
 def test_write_refuses_a_file_that_changed_while_it_ran(tmp_path: Path) -> None:

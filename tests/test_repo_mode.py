@@ -66,7 +66,7 @@ def test_a_patch_is_found_checked_against_the_suite_and_reported(tmp_path: Path)
     assert json.loads(json.dumps(report.to_dict()))["outcomes"][0]["status"] == "patched"
     (backup,) = report.write()
     assert (root / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
-    assert backup.read_text() == "def add(a, b):\n    return a - b\n"
+    assert Path(backup.copy).read_text() == "def add(a, b):\n    return a - b\n"
 
 
 def test_a_patch_that_breaks_a_passing_test_is_rejected(tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_cli_on_buggy_project_reports_every_suspect_and_changes_nothing(tmp_path
     out = _cli(str(root), "--max-rounds", "2", "--max-functions", "2", "--json", cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr
     report = json.loads(out.stdout)
-    assert len(report["failing_before"]) == 3 and report["schema"] == 1
+    assert len(report["failing_before"]) == 3 and report["schema"] == "coderemask.repo/1"
     assert [o["qualname"] for o in report["outcomes"][:3]] and len(report["outcomes"]) >= 3
     for o in report["outcomes"][:2]:
         assert o["status"] in ("patched", "not_fixed", "rejected", "skipped") and o["why"]

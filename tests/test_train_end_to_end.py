@@ -127,4 +127,4 @@ def test_train_bad_inputs_exit_2(tmp_path: Path) -> None:
     ft = _cli("train", "--fine-tune", str(other), "--data", str(tmp_path / "d"), cwd=tmp_path)
     assert ft.returncode == 2 and "qwen2" in ft.stderr
     zero = _cli("train", "--steps", "0", cwd=tmp_path)
-    assert zero.returncode == 2 and "--steps=0" in zero.stderr
+    assert zero.returncode == 2 and "argument --steps: '0'" in zero.stderr

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import safejson
 from ..errors import CoderemaskError
 from ..writeback import replace_file
 
@@ -168,7 +169,7 @@ def parse_tasks(lines: Iterable[str], source: str, *, required: Sequence[str] = 
             continue
         where = f"{source} line {number}"
         try:
-            record = json.loads(line)
+            record = safejson.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from .. import safejson
 from ..errors import ConfigError, CoderemaskError
 from ..repair import RepairConfig, complete, repair
 from ..results import Budget, Failed
@@ -209,7 +210,7 @@ class SampleLog:
         with self.samples_path.open(encoding="utf-8") as fh:
             for raw in fh:
                 try:
-                    line = json.loads(raw)
+                    line = safejson.loads(raw)
                     sample_key(line)
                 except (json.JSONDecodeError, KeyError, TypeError, ValueError):
                     continue

@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable
 
+from .. import safejson
 from ..errors import CoderemaskError
 from .cli import EXIT_OK, Command
 from .model_commands import _add_model_arguments
+from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
 
 PROTOCOL_VERSION = 1
 MODES = ("complete", "fix")
-BUDGET_FIELDS = {"max_nfe": int, "max_rounds": int, "timeout": (int, float)}
+BUDGET_FIELDS = {"max_nfe": COUNT, "max_rounds": COUNT, "timeout": SECONDS}
 
 
 class ProtocolError(CoderemaskError):
@@ -62,7 +64,27 @@ def _field(raw: dict, name: str, kinds: type | tuple[type, ...], *, required: bo
     if isinstance(value, bool) or not isinstance(value, kinds):
         names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
         raise ProtocolError("bad_request", f"field {name!r} must be {names}, not {json.dumps(value)[:60]}")
+    for text in (value if isinstance(value, list) else [value]):
+        if isinstance(text, str):
+            _unicode(text, name)
     return value
+
+
+def _unicode(text: str, name: str) -> None:
+    """Refuse text no file system or file can hold: a lone surrogate (JSON ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ProtocolError("bad_input", f"field {name!r} is not valid Unicode text: a lone surrogate "
+                                         f"{text[exc.start]!r} at character {exc.start}") from None
+
+
+def _number(value: Any, allowed: Range, where: str) -> Any:
+    """``value`` (None when absent) if ``allowed``; else a bad_request naming the field."""
+    try:
+        return None if value is None else allowed.check(value, where)
+    except NumberError as exc:
+        raise ProtocolError("bad_request", str(exc)) from None
 
 
 def parse_request(raw: Any) -> Request:
@@ -82,19 +104,16 @@ def parse_request(raw: Any) -> Request:
         raise ProtocolError("bad_request", "field 'tests' must be a list of pytest node ids (strings)")
     budget = _field(raw, "budget", dict) or {}
     for name, value in budget.items():
-        kind = BUDGET_FIELDS.get(name)
-        if kind is None:
+        if name not in BUDGET_FIELDS:
             raise ProtocolError("bad_request", f"budget field {name!r} is unknown; use {', '.join(BUDGET_FIELDS)}")
-        if isinstance(value, bool) or not isinstance(value, kind) or value <= 0:
-            raise ProtocolError("bad_request", f"budget field {name!r} is {json.dumps(value)}; must be a number > 0")
-    candidates = _field(raw, "candidates", int)
-    if candidates is not None and candidates <= 0:
-        raise ProtocolError("bad_request", f"field 'candidates' is {candidates}; must be > 0")
+        _number(value, BUDGET_FIELDS[name], f"budget field {name!r}")
+    candidates = _number(raw.get("candidates"), BATCH, "field 'candidates'")
+    seed = _number(raw.get("seed"), SEED, "field 'seed'")
     return Request(
         id=raw.get("id"), mode=mode, file=Path(_field(raw, "file", str, required=True)),
         text=_field(raw, "text", str), line=line, function=function, tests=tests,
         policy=_field(raw, "policy", str) or "combined", candidates=candidates or 4,
-        seed=_field(raw, "seed", int) or 0, budget=budget,
+        seed=seed or 0, budget=budget,
     )
 
 
@@ -124,7 +143,7 @@ class Server:
         if not line.strip():
             return True
         try:
-            raw = json.loads(line)
+            raw = safejson.loads(line)
         except ValueError as exc:
             self.emit({"id": None, "event": "error", "code": "bad_json", "message": f"not JSON: {exc}"})
             return True
@@ -156,7 +175,6 @@ class Server:
         from ..results import Budget, Failed
         from ..source import TargetSpec
         from ..tasks import file_task
-        from ..writeback import unified_diff
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
@@ -185,7 +203,7 @@ class Server:
             "id": req.id, "event": "result", "status": result.status, "reason": reason,
             "function": task.target.qualname, "text": new_code,
             "range": {"start": position(task.file_text, span.start), "end": position(task.file_text, span.end)},
-            "diff": unified_diff(task.file_text, task.place(new_code), task.file_path.name),
+            "diff": task.diff(task.place(new_code)),
             "summary": (f"{result.status}{': ' + reason if reason else ''} ({task.tests_described}; "
                         f"NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)"),
             "nfe": result.nfe, "seconds": round(result.seconds, 3), "rounds": len(result.rounds),

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
-from .model_commands import _add_model_arguments, _positive
+from .model_commands import _add_model_arguments
+from .numbers import BATCH, COUNT, NON_NEGATIVE, SECONDS, SEED
 
 DEFAULT_SCALING = "16,32,64,128,256,512,1024"
 
@@ -46,27 +47,27 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scaling", nargs="?", const=DEFAULT_SCALING, default=None, metavar="NFE1,NFE2",
                    help=f"solve rate against the NFE budget (default budgets {DEFAULT_SCALING}); writes "
                         "scaling.csv and scaling.png")
-    p.add_argument("--n", type=int, default=1, help="samples per task (default 1)")
+    p.add_argument("--n", type=COUNT.arg, default=1, help="samples per task (default 1)")
     p.add_argument("--k", default="1", metavar="K1,K2", help="pass@k to report, each k <= n (default 1)")
     _add_model_arguments(p)
-    p.add_argument("--max-nfe", type=int, default=256, help="forward passes per sample (default 256)")
-    p.add_argument("--max-rounds", type=int, default=8,
+    p.add_argument("--max-nfe", type=COUNT.arg, default=256, help="forward passes per sample (default 256)")
+    p.add_argument("--max-rounds", type=COUNT.arg, default=8,
                    help="rounds per sample (default 8); a search round tests one batch of candidates")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per sample (default 120)")
-    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
-    p.add_argument("--slots", type=int, default=48, help="masked slots for a body (an infill gap gets half; default 48)")
-    p.add_argument("--seed", type=int, default=0, help="sample i uses seed + i (default 0)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the set's first N tasks")
-    p.add_argument("--subset", type=int, default=None, metavar="N",
+    p.add_argument("--timeout", type=SECONDS.arg, default=120.0, help="seconds per sample (default 120)")
+    p.add_argument("--candidates", type=BATCH.arg, default=4, help="candidates per round, one batch (default 4)")
+    p.add_argument("--slots", type=BATCH.arg, default=48, help="masked slots for a body (an infill gap gets half; default 48)")
+    p.add_argument("--seed", type=SEED.arg, default=0, help="sample i uses seed + i (default 0)")
+    p.add_argument("--limit", type=COUNT.arg, default=None, metavar="N", help="only the set's first N tasks")
+    p.add_argument("--subset", type=COUNT.arg, default=None, metavar="N",
                    help="N tasks drawn at random (by --seed) from the set, kept in set order")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="run folder: samples.jsonl, run.json, summary.json/.md (default runs/eval/SET-MODE); "
                         "an existing run there resumes")
-    p.add_argument("--workers", type=int, default=1, help="parallel workers; the model loads once in each (default 1)")
+    p.add_argument("--workers", type=BATCH.arg, default=1, help="parallel workers; the model loads once in each (default 1)")
     p.add_argument("--backend", choices=["local", "ray"], default="local",
                    help="local processes (default) or a Ray cluster (pip install 'coderemask[ray]')")
     p.add_argument("--address", default=None, help="Ray cluster address (default: $RAY_ADDRESS or a new local one)")
-    p.add_argument("--gpus-per-worker", type=float, default=0.0, help="GPUs each Ray actor reserves (default 0)")
+    p.add_argument("--gpus-per-worker", type=NON_NEGATIVE.arg, default=0.0, help="GPUs each Ray actor reserves (default 0)")
 
 
 def _plan(args: argparse.Namespace):
@@ -74,10 +75,6 @@ def _plan(args: argparse.Namespace):
     from ..evaluation.runner import EvalPlan
     from ..evaluation.settings import ABLATION, get_setting
 
-    for name in ("n", "max_nfe", "max_rounds", "timeout", "candidates", "slots", "limit", "subset", "workers"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
-    if args.gpus_per_worker < 0:
-        raise UsageError(f"--gpus-per-worker={args.gpus_per_worker}: must be >= 0")
     if args.mode == "complete" and args.feedback == "full":
         raise UsageError("--feedback full is for --mode repair: completion sees only public evidence "
                          "(the docstring's examples)")

@@ -22,14 +22,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..results import schema
 from ..signals.localize import FORMULAS, Localization, localize
 from ..signals.tests import TestRun, run_tests
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .numbers import SECONDS
 
 if TYPE_CHECKING:
     from ..source import Target
 
-SCHEMA = "coderemask.locate/1"
+SCHEMA = schema("locate")
 #: Files that mark a project's root (the nearest folder above the file holding one wins).
 PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py", ".git")
 
@@ -45,8 +47,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", type=Path, metavar="DIR",
                    help="project root (default: the nearest folder above FILE with "
                         + ", ".join(PROJECT_MARKERS) + "; else FILE's folder)")
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole test run (default 300)")
-    p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
+    p.add_argument("--timeout", type=SECONDS.arg, default=300.0, help="seconds for the whole test run (default 300)")
+    p.add_argument("--test-timeout", type=SECONDS.arg, default=10.0, help="seconds per test (default 10)")
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -151,9 +153,6 @@ def _print_text(target: Target, run: TestRun, loc: Localization) -> None:
 def _run(args: argparse.Namespace) -> int:
     from ..source import load_target  # libcst: imported only when locate runs (~0.7 s)
 
-    for name in ("timeout", "test_timeout"):
-        if getattr(args, name) <= 0:
-            raise UsageError(f"--{name.replace('_', '-')}={getattr(args, name)}: must be > 0")
     target, _ = load_target(args.target)
     file = Path(str(target.path)).resolve()
     project = find_project(file, args.project)

@@ -115,6 +115,8 @@ def build_server(load_model) -> Any:
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     _add_model_arguments(p)
+    p.add_argument("--stdio", action="store_true",
+                   help="accepted and ignored: stdio is the only transport (most LSP clients pass it)")
 
 
 def _run(args: argparse.Namespace) -> int:

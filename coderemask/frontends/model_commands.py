@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .cli import EXIT_OK, Command, UsageError
+from .numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:
@@ -20,33 +21,26 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
                    help="where the prepared corpus, tokenizer and token streams live (default: runs/data)")
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default: runs/train)")
     p.add_argument("--prepare-only", action="store_true", help="build corpus and tokenizer, then stop")
-    p.add_argument("--max-corpus-mb", type=float, default=120.0, help="keep at most this much text (default 120)")
-    p.add_argument("--vocab-size", type=int, default=8192)
+    p.add_argument("--max-corpus-mb", type=POSITIVE.arg, default=120.0, help="keep at most this much text (default 120)")
+    p.add_argument("--vocab-size", type=COUNT.arg, default=8192)
     p.add_argument("--size", default="small", help="model size: test, tiny, small, base (default small)")
-    p.add_argument("--seq-len", type=int, default=256)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1.5e-3)
-    p.add_argument("--steps", type=int, default=100_000, help="stop after this many optimizer steps")
-    p.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (the LR schedule follows)")
-    p.add_argument("--eval-every", type=int, default=200)
-    p.add_argument("--checkpoint-every", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    p.add_argument("--seq-len", type=COUNT.arg, default=256)
+    p.add_argument("--batch-size", type=BATCH.arg, default=32)
+    p.add_argument("--lr", type=POSITIVE.arg, default=1.5e-3)
+    p.add_argument("--steps", type=COUNT.arg, default=100_000, help="stop after this many optimizer steps")
+    p.add_argument("--minutes", type=MINUTES.arg, default=None, help="stop after this many minutes (the LR schedule follows)")
+    p.add_argument("--eval-every", type=COUNT.arg, default=200)
+    p.add_argument("--checkpoint-every", type=COUNT.arg, default=100)
+    p.add_argument("--seed", type=SEED.arg, default=0)
+    p.add_argument("--threads", type=BATCH.arg, default=None, help="torch CPU threads (default: all cores)")
     p.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--fine-tune", metavar="FOLDER", help="start from this checkpoint (e.g. the embedded model)")
 
 
-def _positive(name: str, value: float | int | None) -> None:
-    if value is not None and value <= 0:
-        raise UsageError(f"{name}={value}: must be > 0")
-
-
 def _run_train(args: argparse.Namespace) -> int:
     from ..training.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
 
-    for name in ("vocab_size", "seq_len", "batch_size", "lr", "steps", "minutes", "eval_every", "checkpoint_every"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     if args.corpus:
         for folder in args.corpus:
             if not folder.is_dir():
@@ -95,15 +89,15 @@ def _load(args: argparse.Namespace):
 def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("template", help="text with [MASK] / [MASK*N] slots, a file path, or - for stdin")
     _add_model_arguments(p)
-    p.add_argument("--samples", type=int, default=1, help="candidates decoded in one batch (default 1)")
-    p.add_argument("--steps", type=int, default=None, help="denoising steps (default: one per slot)")
+    p.add_argument("--samples", type=BATCH.arg, default=1, help="candidates decoded in one batch (default 1)")
+    p.add_argument("--steps", type=COUNT.arg, default=None, help="denoising steps (default: one per slot)")
     p.add_argument("--unmask", default="confidence", help="random, confidence, margin, entropy")
     p.add_argument("--remask", default="none", help="none, cap, rescale, conf, loop, threshold")
-    p.add_argument("--eta", type=float, default=0.0, help="ReMDM remasking strength (cap, rescale, conf, loop)")
-    p.add_argument("--remask-threshold", type=float, default=None,
+    p.add_argument("--eta", type=NON_NEGATIVE.arg, default=0.0, help="ReMDM remasking strength (cap, rescale, conf, loop)")
+    p.add_argument("--remask-threshold", type=NON_NEGATIVE.arg, default=None,
                    help="remask=threshold: send back decoded tokens whose probability falls below this")
-    p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=NON_NEGATIVE.arg, default=0.0)
+    p.add_argument("--seed", type=SEED.arg, default=0)
 
 
 def _read_template(value: str) -> tuple[str, str]:
@@ -122,8 +116,6 @@ def _run_sample(args: argparse.Namespace) -> int:
     from ..infill import fill, parse_template
     from ..sampler import SamplerConfig
 
-    _positive("--samples", args.samples)
-    _positive("--steps", args.steps)
     text, where = _read_template(args.template)
     template = parse_template(text, where=where)
     config = SamplerConfig(unmask=args.unmask, remask=args.remask, temperature=args.temperature,
@@ -139,11 +131,11 @@ def _run_sample(args: argparse.Namespace) -> int:
 
 def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
     _add_model_arguments(p)
-    p.add_argument("--windows", type=int, default=128, help="held-out windows for ELBO and token accuracy")
-    p.add_argument("--span-windows", type=int, default=100, help="held-out windows for span recovery")
+    p.add_argument("--windows", type=COUNT.arg, default=128, help="held-out windows for ELBO and token accuracy")
+    p.add_argument("--span-windows", type=COUNT.arg, default=100, help="held-out windows for span recovery")
     p.add_argument("--infilling", type=Path, default=None,
                    help="HumanEval-SingleLineInfilling JSONL(.gz) (default: ../shared/data when present)")
-    p.add_argument("--infill-limit", type=int, default=100, help="seeded subset of infilling tasks (0 = all)")
+    p.add_argument("--infill-limit", type=COUNT_OR_ZERO.arg, default=100, help="seeded subset of infilling tasks (0 = all)")
     p.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
 
 
@@ -157,8 +149,6 @@ def _run_model_eval(args: argparse.Namespace) -> int:
     from ..evaluation.model_quality import evaluate_model
     from ..signals.execution import passes
 
-    _positive("--windows", args.windows)
-    _positive("--span-windows", args.span_windows)
     infilling = args.infilling or _default_infilling()
     if infilling is not None and not infilling.is_file():
         raise UsageError(f"--infilling {str(infilling)!r}: no such file")

@@ -1,25 +1,29 @@
 """`coderemask complete` and `coderemask fix`: thin front-ends over repair.complete / repair.repair.
 
 Prints a unified diff (stdout), progress (stderr), the JSON result (--json) or a round-by-round
-explanation (--explain); --write applies the diff atomically with a backup. Exit codes: 0 solved,
-1 not solved, 2 bad input, 130 interrupted (no file changed).
+explanation (--explain); --write applies the diff atomically, with a backup that `coderemask undo`
+restores (``backups``). Exit codes: 0 solved, 1 not solved, 2 bad input, 130 interrupted (no file
+changed), 3 interrupted after the file was written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..signals.timing import TimeLimits
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
-from .model_commands import _add_model_arguments, _load, _positive
+from .cli import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command
+from .model_commands import _add_model_arguments, _load
+from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 
-EXIT_INTERRUPTED = 130
+if TYPE_CHECKING:
+    from ..results import RepairResult
+    from ..tasks import FileTask
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,9 +32,10 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a pytest node id to run (repeatable); default: see the command's help")
     p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
     add_repair_arguments(p, per="")
-    p.add_argument("--timeout", type=float, default=300.0,
+    p.add_argument("--timeout", type=SECONDS.arg, default=300.0,
                    help="seconds in all, from start-up (baseline tests and model load included; default 300)")
-    p.add_argument("--write", action="store_true", help="apply the change to FILE (atomically, keeping FILE.orig)")
+    p.add_argument("--write", action="store_true",
+                   help="apply the change to FILE (atomically; `coderemask undo FILE` takes it back)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
     p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
 
@@ -45,21 +50,21 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     _add_model_arguments(p)
     p.add_argument("--policy", default="combined",
                    help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
-    p.add_argument("--max-nfe", type=int, default=512, help=f"forward passes{per or ' in all'} (default 512)")
-    p.add_argument("--max-rounds", type=int, default=1000,
+    p.add_argument("--max-nfe", type=COUNT.arg, default=512, help=f"forward passes{per or ' in all'} (default 512)")
+    p.add_argument("--max-rounds", type=COUNT.arg, default=1000,
                    help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds "
                         "decide (default 1000)")
-    p.add_argument("--candidates", type=int, default=4, help="candidates per round, one batch (default 4)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--candidates", type=BATCH.arg, default=4, help="candidates per round, one batch (default 4)")
+    p.add_argument("--seed", type=SEED.arg, default=0)
     limits = TimeLimits()
-    p.add_argument("--test-timeout", type=float, default=limits.ceiling,
+    p.add_argument("--test-timeout", type=SECONDS.arg, default=limits.ceiling,
                    help=f"seconds per test, the ceiling of every limit below (default {limits.ceiling:g})")
-    p.add_argument("--test-timeout-factor", type=float, default=limits.factor,
+    p.add_argument("--test-timeout-factor", type=POSITIVE.arg, default=limits.factor,
                    help="a candidate's test may take this many times the original's duration "
                         f"(default {limits.factor:g})")
-    p.add_argument("--test-timeout-floor", type=float, default=limits.floor,
+    p.add_argument("--test-timeout-floor", type=SECONDS.arg, default=limits.floor,
                    help=f"but never less than this many seconds (default {limits.floor:g})")
-    p.add_argument("--hung-test-timeout", type=float, default=limits.hung,
+    p.add_argument("--hung-test-timeout", type=SECONDS.arg, default=limits.hung,
                    help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
     p.add_argument("--no-fork", dest="fork", action="store_false",
                    help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
@@ -67,23 +72,17 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
 
 
 def time_limits(args: argparse.Namespace) -> TimeLimits:
-    """The per-test time limits the flags ask for; a bad value is a UsageError naming its flag."""
-    values = {"--test-timeout": args.test_timeout, "--test-timeout-factor": args.test_timeout_factor,
-              "--test-timeout-floor": args.test_timeout_floor, "--hung-test-timeout": args.hung_test_timeout}
-    for flag, value in values.items():
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{flag} {value!r}: must be a finite number > 0")
+    """The per-test time limits the flags ask for (their values were checked as they were parsed)."""
     return TimeLimits(floor=args.test_timeout_floor, factor=args.test_timeout_factor,
                       hung=args.hung_test_timeout, ceiling=args.test_timeout)
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
-    """Refuse bad policy and budget flags (UsageError / ConfigError) without importing torch."""
+    """Refuse an unknown policy (ConfigError) without importing torch; the numbers were checked
+    as they were parsed (``numbers``)."""
     from ..policy import policy_config
 
     policy_config(args.policy)  # an unknown name fails here, before the model loads
-    for name in ("max_nfe", "max_rounds", "timeout", "candidates"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
 
 
 def _config(args: argparse.Namespace):
@@ -146,11 +145,25 @@ def explain(result, code_before: str) -> str:
     return "\n".join(lines)
 
 
+def json_report(mode: str, task: FileTask, result: RepairResult, new_text: str) -> dict[str, Any]:
+    """The ``--json`` document (schema ``coderemask.fix/1`` or ``coderemask.complete/1``): the
+    file (relative to ``project``), the function, the diff ``fix`` prints, then the result's
+    fields (``coderemask.result/1``) and how candidates were validated."""
+    from ..results import schema, to_dict
+
+    stats = getattr(task.checker, "stats", None)
+    result_fields = {k: v for k, v in to_dict(result).items() if k != "schema"}
+    return {"schema": schema(mode), "file": task.relpath, "project": str(task.project),
+            "qualname": task.target.qualname, "diff": task.diff(new_text), **result_fields,
+            **({"validation": stats.to_json()} if stats else {})}
+
+
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
-        from ..results import Failed, Solved, cost_text, to_dict
+        from ..results import Failed, Solved, cost_text
         from ..tasks import file_task
-        from ..writeback import digest, unified_diff, write_atomically
+        from ..backups import write_atomically
+        from ..writeback import check_writable, digest
 
         # Bad input is refused before torch is imported: the flags, then the target and the
         # --test ids (file_task runs the named tests once on the original: the baseline).
@@ -159,6 +172,8 @@ def _run(mode: str):
         limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
                          project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork)
+        if args.write:
+            check_writable(task.file_path)  # a read-only file is refused now, and again when writing
         from ..repair import complete, repair  # imports torch
 
         config = _config(args)
@@ -175,15 +190,13 @@ def _run(mode: str):
         result = run_fn(task.problem, model, task.checker, config, on_round=_progress(args))
         code = result.best_code if isinstance(result, Failed) else result.code
         new_text = task.place(code) if code is not None else task.file_text
-        rel = task.file_path.name
         if args.json:
-            stats = getattr(task.checker, "stats", None)
-            print(json.dumps({**to_dict(result), **({"validation": stats.to_json()} if stats else {})}, indent=2))
+            print(json.dumps(json_report(mode, task, result, new_text), indent=2))
         elif args.explain:
             print(explain(result, task.problem.code))
-            print(unified_diff(task.file_text, new_text, rel), end="")
+            print(task.diff(new_text), end="")
         else:
-            print(unified_diff(task.file_text, new_text, rel), end="")
+            print(task.diff(new_text), end="")
         reason = getattr(result, "reason", "") or getattr(result, "note", "")
         cost = cost_text(result)
         print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
@@ -202,7 +215,7 @@ def _run(mode: str):
                 print("nothing to write: the code is unchanged", file=sys.stderr)
             else:
                 backup = write_atomically(task.file_path, new_text, expected_digest=before)
-                print(f"wrote {task.file_path} (backup: {backup})", file=sys.stderr)
+                print(f"wrote {backup.file} (undo: coderemask undo {backup.file})", file=sys.stderr)
         return EXIT_OK if isinstance(result, Solved) else EXIT_NOT_SOLVED
     return run
 

@@ -2,7 +2,7 @@
 
 Thin: parse and check the arguments, call ``repo.fix_repo``, print per-function outcomes and the
 accepted patches as unified diffs (or ``--json``), and with ``--write`` apply them atomically
-(backups kept). Exit codes: 0 every failing test is fixed (or none failed), 1 some still fail,
+(``coderemask undo`` takes a write back). Exit codes: 0 every failing test is fixed (or none failed), 1 some still fail,
 2 bad input (no such folder, the suite does not run).
 """
 
@@ -14,21 +14,23 @@ import sys
 from pathlib import Path
 
 from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
-from .model_commands import _load, _positive
+from .model_commands import _load
+from .numbers import COUNT, SECONDS
 from .repair_commands import add_repair_arguments, time_limits
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=Path, default=Path("."), help="the repository (default: .)")
-    p.add_argument("--max-functions", type=int, default=3, help="suspects to repair, best first (default 3)")
-    p.add_argument("--timeout", type=float, default=900.0, help="seconds for the whole run (default 900)")
-    p.add_argument("--function-timeout", type=float, default=300.0, help="seconds per function (default 300)")
+    p.add_argument("--max-functions", type=COUNT.arg, default=3, help="suspects to repair, best first (default 3)")
+    p.add_argument("--timeout", type=SECONDS.arg, default=900.0, help="seconds for the whole run (default 900)")
+    p.add_argument("--function-timeout", type=SECONDS.arg, default=300.0, help="seconds per function (default 300)")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression: which tests to consider")
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID", help="only these tests (repeatable)")
     p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
                    help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)")
     add_repair_arguments(p, per=" per function")
-    p.add_argument("--write", action="store_true", help="apply the accepted patches (atomically, keeping FILE.orig)")
+    p.add_argument("--write", action="store_true",
+                   help="apply the accepted patches (atomically; `coderemask undo FILE` takes one back)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
@@ -41,8 +43,6 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
-    for name in ("max_functions", "timeout", "function_timeout", "max_nfe", "max_rounds", "candidates"):
-        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     policy_config(args.policy)
     config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
                           budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
               f"({report.seconds:.1f}s)")
     if args.write:
         for backup in report.write():  # refuses (exit 2) a file that changed since the run read it
-            log(f"wrote {backup.with_suffix('')} (backup: {backup})")
+            log(f"wrote {backup.file} (undo: coderemask undo {backup.file})")
     return EXIT_OK if not report.failing_after else EXIT_NOT_SOLVED
 
 

@@ -11,7 +11,7 @@ import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 import torch
 
@@ -135,7 +135,26 @@ def _load_errors(what: str, resolved: ResolvedSpec) -> Iterator[None]:
         yield
     except CoderemaskError:
         raise
-    except OSError as e:
+    except Exception as e:
+        if _interrupted(e):  # Ctrl-C inside a lazy import, which transformers rewraps
+            raise KeyboardInterrupt from e
+        _raise_load_error(e, what, resolved)
+
+
+def _interrupted(e: BaseException) -> bool:
+    """True when a KeyboardInterrupt is among ``e``'s causes or contexts."""
+    seen: set[int] = set()
+    cause: BaseException | None = e
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _raise_load_error(e: Exception, what: str, resolved: ResolvedSpec) -> NoReturn:
+    if isinstance(e, OSError):
         if resolved.local:
             raise ModelLoadError(f"could not read the {what} of {resolved.spec!r}: {_first_line(e)}") from e
         raise ModelLoadError(
@@ -145,10 +164,9 @@ def _load_errors(what: str, resolved: ResolvedSpec) -> Iterator[None]:
             f"folder {resolved.spec!r} here). "
             f"({_first_line(e)})"
         ) from e
-    except Exception as e:  # a loading boundary: corrupt files raise many kinds
-        raise ModelLoadError(
-            f"could not load the {what} of {resolved.spec!r}: {type(e).__name__}: {_first_line(e)}"
-        ) from e
+    raise ModelLoadError(  # a loading boundary: corrupt files raise many kinds
+        f"could not load the {what} of {resolved.spec!r}: {type(e).__name__}: {_first_line(e)}"
+    ) from e
 
 
 def _first_line(e: BaseException) -> str:
