@@ -60,7 +60,7 @@ def test_fix_write_refuses_a_read_only_file_before_the_repair(tmp_path: Path) ->
 
 
 def test_an_interrupt_after_a_write_names_the_file_and_exits_3(tmp_path: Path, capsys) -> None:
-    from coderemask.frontends.cli import EXIT_INTERRUPTED_AFTER_WRITE, interrupted
+    from coderemask.frontends.common import EXIT_INTERRUPTED_AFTER_WRITE, interrupted
 
     f = tmp_path / "m.py"
     f.write_text("a = 0\n")

@@ -21,8 +21,7 @@ from typing import IO, Any, Callable
 
 from .. import safejson
 from ..errors import CoderemaskError
-from .cli import EXIT_OK, Command
-from .model_commands import _add_model_arguments
+from .common import EXIT_OK, Command, add_model_arguments, load_model_from_args
 from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
 
 PROTOCOL_VERSION = 1
@@ -218,11 +217,10 @@ def serve_stream(server: Server, stream: IO[str]) -> None:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    _add_model_arguments(p)
+    add_model_arguments(p)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .model_commands import _load
 
     out = sys.stdout
 
@@ -230,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
         out.write(json.dumps(obj) + "\n")
         out.flush()
 
-    serve_stream(Server(lambda: _load(args), emit), sys.stdin)
+    serve_stream(Server(lambda: load_model_from_args(args), emit), sys.stdin)
     return EXIT_OK
 
 

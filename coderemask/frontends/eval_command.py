@@ -14,8 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
-from .model_commands import _add_model_arguments
+from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, add_model_arguments
 from .numbers import BATCH, COUNT, NON_NEGATIVE, SECONDS, SEED
 
 DEFAULT_SCALING = "16,32,64,128,256,512,1024"
@@ -49,7 +48,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                         "scaling.csv and scaling.png")
     p.add_argument("--n", type=COUNT.arg, default=1, help="samples per task (default 1)")
     p.add_argument("--k", default="1", metavar="K1,K2", help="pass@k to report, each k <= n (default 1)")
-    _add_model_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--max-nfe", type=COUNT.arg, default=256, help="forward passes per sample (default 256)")
     p.add_argument("--max-rounds", type=COUNT.arg, default=8,
                    help="rounds per sample (default 8); a search round tests one batch of candidates")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..results import schema
 from ..signals.localize import FORMULAS, Localization, localize
 from ..signals.tests import TestRun, run_tests
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
 from .numbers import SECONDS
 
 if TYPE_CHECKING:

@@ -18,9 +18,8 @@ import uuid
 from typing import Any
 
 from ..errors import CoderemaskError
-from .cli import EXIT_OK, UsageError, Command
+from .common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
 from .editor import Request, Server
-from .model_commands import _add_model_arguments
 
 FIX, COMPLETE = "coderemask.fix", "coderemask.complete"
 
@@ -114,7 +113,7 @@ def build_server(load_model) -> Any:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    _add_model_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--stdio", action="store_true",
                    help="accepted and ignored: stdio is the only transport (most LSP clients pass it)")
 
@@ -124,9 +123,8 @@ def _run(args: argparse.Namespace) -> int:
         import pygls  # noqa: F401
     except ImportError:
         raise UsageError("the language server needs pygls>=2 (a dependency of coderemask): reinstall coderemask") from None
-    from .model_commands import _load
 
-    build_server(lambda: _load(args)).start_io()
+    build_server(lambda: load_model_from_args(args)).start_io()
     return EXIT_OK
 
 

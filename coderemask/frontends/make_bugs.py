@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
 from .numbers import COUNT, SECONDS, SEED
 
 if TYPE_CHECKING:

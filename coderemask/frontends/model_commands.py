@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import EXIT_OK, Command, UsageError
+from .common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
 from .numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED
 
 
@@ -73,22 +73,9 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_model_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="embedded",
-                   help="the embedded model (default), a folder, a hub id or a preset name")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cuda when available)")
-    p.add_argument("--dtype", default=None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU)")
-
-
-def _load(args: argparse.Namespace):
-    from ..model import load_model
-
-    return load_model(args.model, device=args.device, dtype=args.dtype)
-
-
 def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("template", help="text with [MASK] / [MASK*N] slots, a file path, or - for stdin")
-    _add_model_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--samples", type=BATCH.arg, default=1, help="candidates decoded in one batch (default 1)")
     p.add_argument("--steps", type=COUNT.arg, default=None, help="denoising steps (default: one per slot)")
     p.add_argument("--unmask", default="confidence", help="random, confidence, margin, entropy")
@@ -121,7 +108,7 @@ def _run_sample(args: argparse.Namespace) -> int:
     config = SamplerConfig(unmask=args.unmask, remask=args.remask, temperature=args.temperature,
                            seed=args.seed, **({"eta": args.eta} if args.eta else {}),
                            **({"remask_threshold": args.remask_threshold} if args.remask_threshold else {}))
-    model = _load(args)
+    model = load_model_from_args(args)
     for i, out in enumerate(fill(model, template, config, samples=args.samples, steps=args.steps)):
         if args.samples > 1:
             print(f"# sample {i} (mean confidence {out.confidence:.3f})")
@@ -130,7 +117,7 @@ def _run_sample(args: argparse.Namespace) -> int:
 
 
 def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
-    _add_model_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--windows", type=COUNT.arg, default=128, help="held-out windows for ELBO and token accuracy")
     p.add_argument("--span-windows", type=COUNT.arg, default=100, help="held-out windows for span recovery")
     p.add_argument("--infilling", type=Path, default=None,
@@ -152,7 +139,7 @@ def _run_model_eval(args: argparse.Namespace) -> int:
     infilling = args.infilling or _default_infilling()
     if infilling is not None and not infilling.is_file():
         raise UsageError(f"--infilling {str(infilling)!r}: no such file")
-    model = _load(args)
+    model = load_model_from_args(args)
     report = evaluate_model(
         model, args.model, windows=args.windows, span_windows=args.span_windows, infilling_path=infilling,
         infill_limit=args.infill_limit or None, run_programs=passes,

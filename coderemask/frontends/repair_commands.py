@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..signals.timing import TimeLimits
-from .cli import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command
-from .model_commands import _add_model_arguments, _load
+from .common import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command, add_model_arguments, load_model_from_args
 from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     """
     from ..policy import POLICIES
 
-    _add_model_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--policy", default="combined",
                    help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
     p.add_argument("--max-nfe", type=COUNT.arg, default=512, help=f"forward passes{per or ' in all'} (default 512)")
@@ -183,7 +182,7 @@ def _run(mode: str):
         before = digest(task.file_text)
         print(f"{mode} {task.target.qualname} ({task.file_path}); checked by {task.tests_described}",
               file=sys.stderr)
-        model = _load(args)
+        model = load_model_from_args(args)
         run_fn = complete if mode == "complete" else repair
         left = max(args.timeout - (time.monotonic() - started), 0.01)
         config = replace(config, budget=replace(config.budget, max_seconds=left))

@@ -13,8 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command
-from .model_commands import _load
+from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, load_model_from_args
 from .numbers import COUNT, SECONDS
 from .repair_commands import add_repair_arguments, time_limits
 
@@ -39,7 +38,6 @@ def _run(args: argparse.Namespace) -> int:
     from ..repair import RepairConfig
     from ..repo import RepoError, fix_repo
     from ..results import Budget
-    from .cli import UsageError
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
@@ -50,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        report = fix_repo(args.path, lambda: _load(args), config=config, max_functions=args.max_functions,
+        report = fix_repo(args.path, lambda: load_model_from_args(args), config=config, max_functions=args.max_functions,
                           total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log,
                           time_limits=time_limits(args), fork=args.fork)
     except RepoError as exc:

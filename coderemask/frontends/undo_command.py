@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli import EXIT_OK, Command
+from .common import EXIT_OK, Command
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
