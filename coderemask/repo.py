@@ -31,7 +31,8 @@ from .signals.localize import Spectrum, get_formula
 from .signals.tests import TestRun, run_suite
 from .signals.timing import TimeLimits
 from .source import SourceError, list_functions, read_source
-from .tasks import TestSelectionError, check_test_ids, file_task
+from .project import TestSelectionError, check_test_run
+from .tasks import file_task
 from .writeback import digest, unified_diff, write_atomically
 
 
@@ -164,7 +165,8 @@ def fix_repo(
     ``time_limits``: per-test limits of candidates, calibrated from the baseline (its ceiling is
     each test's limit in the baseline too). ``fork=False``: candidates in fresh processes only.
     Raises RepoError when the suite does not run, no test could be collected, or a ``tests`` id
-    is one pytest cannot find (``tasks.check_test_ids``).
+    is one pytest cannot find (``project.check_test_run``; modules that fail to collect are
+    left out and reported through ``on_event``).
     """
     root = Path(root).resolve()
     if not root.is_dir():
@@ -175,7 +177,7 @@ def fix_repo(
     baseline = run_suite(root, tests=tests, extra_args=extra_args, test_timeout=time_limits.ceiling)
     if tests:
         try:
-            check_test_ids(baseline, tests, root)  # before any model work, as fix and complete do
+            check_test_run(baseline, tests, root, collect_errors=False)  # before any model work
         except TestSelectionError as exc:
             raise RepoError(str(exc)) from None
     if baseline.status in ("error", "timeout", "crashed", "no_tests") or not baseline.tests:

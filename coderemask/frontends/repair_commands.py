@@ -26,7 +26,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method or FILE:LINE")
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID",
                    help="a pytest node id to run (repeatable); default: see the command's help")
-    p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
+    p.add_argument("--project", type=Path, default=None, help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
     add_repair_arguments(p, per="")
     p.add_argument("--timeout", type=float, default=300.0,
                    help="seconds in all, from start-up (baseline tests and model load included; default 300)")
@@ -158,7 +158,8 @@ def _run(mode: str):
         _check_arguments(args)
         limits = time_limits(args)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
-                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork)
+                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork,
+                         cwd=Path.cwd())
         from ..repair import complete, repair  # imports torch
 
         config = _config(args)

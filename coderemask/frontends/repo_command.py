@@ -34,6 +34,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..policy import policy_config
+    from ..project import select_project
     from ..repair import RepairConfig
     from ..repo import RepoError, fix_repo
     from ..results import Budget
@@ -41,6 +42,11 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
+    # pytest's rootdir as if run inside PATH; ids typed here are relative to this folder
+    selection = select_project(args.path, args.tests or (), cwd=Path.cwd(), invocation_dir=args.path)
+    tests = selection.tests or None
+    if tests is None and selection.root != args.path.resolve():  # a config above PATH: only PATH's tests
+        tests = [args.path.resolve().relative_to(selection.root).as_posix()]
     for name in ("max_functions", "timeout", "function_timeout", "max_nfe", "max_rounds", "candidates"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     policy_config(args.policy)
@@ -50,8 +56,8 @@ def _run(args: argparse.Namespace) -> int:
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        report = fix_repo(args.path, lambda: _load(args), config=config, max_functions=args.max_functions,
-                          total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log,
+        report = fix_repo(selection.root, lambda: _load(args), config=config, max_functions=args.max_functions,
+                          total_seconds=args.timeout, tests=tests, extra_args=extra, on_event=log,
                           time_limits=time_limits(args), fork=args.fork)
     except RepoError as exc:
         raise UsageError(str(exc)) from None
