@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -177,13 +179,16 @@ def _collect_message(errors: Sequence[CollectError]) -> str:
 @dataclass
 class RecordLog:
     """The record plugin's lines sorted by kind: finished tests, tests started, collection errors,
-    the session line (None when pytest did not finish) and any other kinds (in order)."""
+    the session line (None when pytest did not finish), the tests collected (None: collection
+    did not finish), what is known of a test that ended the interpreter, and any other kinds."""
 
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)
     errors: list[CollectError] = field(default_factory=list)
     session: dict[str, Any] | None = None
     other: list[dict[str, Any]] = field(default_factory=list)
+    collected: list[str] | None = None
+    partial: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: Iterable[Mapping[str, Any]]) -> RecordLog:
@@ -199,21 +204,38 @@ class RecordLog:
                                                str(record.get("message") or ""), _frames(record.get("frames"))))
             elif kind == "session":
                 log.session = dict(record)
+            elif kind == "collected":
+                log.collected = [str(n) for n in record.get("nodeids") or ()]
+            elif kind == "partial":
+                log.partial[str(record.get("nodeid"))] = dict(record)
             else:
                 log.other.append(dict(record))
         return log
 
-    def blame_running(self, exc_type: str, message: str) -> None:
-        """The test that started but never finished gets an ``error`` of ``exc_type``."""
+    def blame_running(self, exc_type: str, message: str, frames: Sequence[Frame] = ()) -> str | None:
+        """The test that started but never finished gets an ``error`` of ``exc_type``; returns it.
+
+        What the plugin recorded of it (``os._exit``: frames and lines so far) is kept; else
+        ``frames`` (from a fatal error's dump) are its frames, and those in the target its lines.
+        """
         running = next((n for n in reversed(self.started) if n not in self.tests), None)
-        if running is not None:
-            self.tests[running] = TestOutcome(running, "error", exc_type, message)
+        if running is None:
+            return None
+        known = self.partial.get(running)
+        if known is not None:
+            self.tests[running] = _outcome({**known, "outcome": "error"})
+        else:
+            self.tests[running] = TestOutcome(running, "error", exc_type, message, frames=tuple(frames),
+                                              covered_lines=frozenset(f.line for f in frames if f.in_target))
+        return running
 
 
-def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str) -> TestRun:
+def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str,
+               crash_frames: Sequence[Frame] = ()) -> TestRun:
     """Turn plugin records plus the sandbox's verdict into a TestRun (without target fields).
 
-    ``copy`` is the project copy's path, cut from messages so they name the user's paths.
+    ``copy`` is the project copy's path, cut from messages so they name the user's paths;
+    ``crash_frames``: where a fatal error or a hang left the test that was running.
     """
     log = RecordLog.of(records)
     tests, started, errors, session = log.tests, log.started, log.errors, log.session
@@ -240,7 +262,7 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str)
             status, blame = "crashed", "Crash"
             message = f"pytest did not finish: {sandbox.message}. {_last_line(sandbox.stderr)}".strip()
         if blame is not None:
-            log.blame_running(blame, message)
+            log.blame_running(blame, message, crash_frames)
     else:
         code = int(session.get("exitstatus", code if code is not None else 3))
         if code in (3, 4):
@@ -403,15 +425,102 @@ def run_suite(
 def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
             timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
             coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None) -> TestRun:
-    """One sandboxed pytest run with the plugin; ``scope`` holds the plugin's target settings."""
-    limits = replace(limits or Limits(), wall_seconds=timeout)
-    with Workspace(project, overlay) as ws:
-        launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
-                                test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
-                                extra_args=extra_args)
-        sandbox = run(launch.argv, workspace=ws, limits=limits, env=launch.env)
-        records = read_records(launch.results)
-    return _interpret(records, sandbox, str(ws.project))
+    """Sandboxed pytest runs with the plugin; ``scope`` holds the plugin's target settings.
+
+    A test that ends the interpreter (``os._exit``, a segfault) or that a watchdog stops (it
+    swallowed its time limit) is recorded as an ``error`` (``Crash`` / ``Timeout``, with where
+    it died), and the tests not run yet run in a fresh process, within the same ``timeout``.
+    """
+    end = time.monotonic() + timeout
+    own = dict(test_timeouts or {})
+    parts: list[TestRun] = []
+    done: list[str] = []
+    while True:
+        left = max(end - time.monotonic(), 0.1)
+        with Workspace(project, overlay) as ws:
+            crash_log = ws.aux / "crash.log"
+            launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
+                                    test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
+                                    extra_args=extra_args, settings={"done": done, "crash_log": str(crash_log)})
+            watchdog = _Watchdog(launch.results, time.monotonic() + left,
+                                 lambda nodeid: own.get(nodeid, test_timeout or 0.0))
+            sandbox = run(launch.argv, workspace=ws, limits=replace(limits or Limits(), wall_seconds=left),
+                          env=launch.env, deadline=watchdog)
+            records = read_records(launch.results)
+            frames = dumped_frames(crash_log.read_text(encoding="utf-8", errors="replace")
+                                   if crash_log.is_file() else "", str(ws.project), scope)
+            part = _interpret(records, sandbox, str(ws.project), frames)
+        parts.append(part)
+        collected = RecordLog.of(records).collected
+        ran = [t.nodeid for t in part.tests]
+        remaining = [n for n in collected or () if n not in ran]
+        if part.status not in ("crashed", "timeout") or not remaining or not ran or end - time.monotonic() < 1.0:
+            return _merged(parts)
+        done += ran
+
+
+class _Watchdog:
+    """The moving deadline of one pytest run: the wall limit ``end`` and, while a test runs, its
+    own limit (``limit(nodeid)`` seconds, 0: none) plus an allowance for setup and teardown."""
+
+    def __init__(self, results: Path, end: float, limit: Callable[[str], float]) -> None:
+        self.tail, self.end, self.limit = JsonLinesTail(results), end, limit
+        self.running: str | None = None
+        self.since = 0.0
+
+    def __call__(self) -> float:
+        for record in self.tail.read_new():
+            if record.get("kind") == "start":
+                self.running, self.since = str(record.get("nodeid")), time.monotonic()
+            elif record.get("kind") == "test":
+                self.running = None
+        limit = self.limit(self.running) if self.running is not None else 0.0
+        return min(self.end, self.since + limit + max(5.0, limit)) if limit > 0 else self.end
+
+
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in (?P<name>.+)$')
+
+
+def dumped_frames(text: str, copy: str, scope: Mapping[str, Any]) -> tuple[Frame, ...]:
+    """The last stack ``faulthandler`` wrote in ``text`` (most recent call first) since the last
+    test began (the plugin's ``coderemask-test:`` line), outermost first, as frames of the project
+    ``copy``; those in the target file's ``scope["lines"]`` are ``in_target`` (project scope: none)."""
+    stacks: list[list[tuple[str, int, str]]] = []
+    for line in text.splitlines():
+        match = _DUMP_FRAME.match(line)
+        if line.startswith("coderemask-test:"):
+            stacks = []
+        elif "most recent call first" in line:
+            stacks.append([])
+        elif match and stacks:
+            stacks[-1].append((match["file"], int(match["line"]), match["name"].strip()))
+    frames = []
+    lines = scope.get("lines")
+    for file, number, name in reversed(stacks[-1] if stacks else []):
+        relative = _inside(Path(copy), os.path.realpath(file))
+        if relative is None:
+            continue
+        inside = relative == scope.get("target") and (not lines or lines[0] <= number <= lines[1])
+        frames.append(Frame(relative, number, name, inside))
+    return tuple(frames)
+
+
+def _merged(parts: Sequence[TestRun]) -> TestRun:
+    """One TestRun of a run resumed after crashes: every part's tests, the last part's status
+    (``ok`` when it only ran what was left), and a warning per resumption."""
+    last = parts[-1]
+    if len(parts) == 1:
+        return last
+    tests = {t.nodeid: t for part in parts for t in part.tests}
+    warnings = [w for part in parts for w in part.warnings]
+    warnings += [f"pytest {p.status} ({p.message}); the tests not run yet ran in a fresh process" for p in parts[:-1]]
+    status, message = last.status, last.message
+    if status in ("ok", "no_tests"):
+        failing = sum(t.outcome in ("failed", "error") for t in tests.values())
+        status, message = "ok", f"{len(tests) - failing} passed or skipped, {failing} failed"
+    return replace(last, status=status, message=message, tests=tuple(tests.values()),
+                   collect_errors=parts[0].collect_errors, seconds=sum(p.seconds for p in parts),
+                   warnings=tuple(dict.fromkeys(warnings)))
 
 
 @dataclass(frozen=True)
