@@ -73,7 +73,7 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
 
 
 def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str | None = None,
-                      test_timeout: float = 10.0) -> tuple[list[str] | None, str, TestRun]:
+                      test_timeout: float = 10.0, python: str | None = None) -> tuple[list[str] | None, str, TestRun]:
     """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite
     (returned too: it is the original code's baseline).
 
@@ -82,7 +82,8 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     module does not import); [] when nothing fails (then only parsing and confidence judge).
     """
     run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
-                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout)
+                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout,
+                    python=python)
     check_test_run(run, None, root)  # tests that fail to collect in the original code are refused
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
@@ -95,7 +96,7 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
 def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
               project: Path | None = None, test_timeout: float = 10.0, text: str | None = None,
               time_limits: TimeLimits | None = None, baseline: TestRun | None = None,
-              fork: bool = True, cwd: Path | None = None) -> FileTask:
+              fork: bool = True, cwd: Path | None = None, python: str | None = None) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
 
     ``text``: the file's content as an editor holds it (default: read the file); the tests then
@@ -106,7 +107,8 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     with ``test_timeout`` as the ceiling). ``fork=False``: every candidate in a fresh pytest
     process instead of forked sessions. ``project``: the root (default: pytest's rootdir, see
     ``project.select_project``); ``cwd``: the folder a command line's ``tests`` were typed in
-    (default: they are relative to the root).
+    (default: they are relative to the root); ``python``: the interpreter that runs the tests
+    (``interpreter.test_python``; None: coderemask's).
     """
     target, file_text = load_target(spec, text=text)
     file_path = Path(target.path or str(spec).split("::")[0]).resolve()
@@ -119,18 +121,19 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     overlay = {relpath: file_text} if text is not None else None
     if tests and baseline is None:
         baseline = run_tests(root, target_file=relpath, tests=tests, overlay=overlay, test_timeout=test_timeout,
-                             target_lines=(target.start_line, target.end_line))
+                             target_lines=(target.start_line, target.end_line), python=python)
         check_test_run(baseline, tests, root)
     if mode == "fix" and not tests:
         tests, described, baseline = default_fix_tests(root, relpath, target, file_text if text is not None else None,
-                                                       test_timeout=test_timeout)
+                                                       test_timeout=test_timeout, python=python)
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
 
     if tests is not None or mode == "fix":
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
                                 test_timeout=test_timeout, qualname=target.qualname, baseline=baseline,
-                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork)
+                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork,
+                                python=python)
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,

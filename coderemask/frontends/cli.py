@@ -30,6 +30,13 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
+def add_python_argument(p: argparse.ArgumentParser) -> None:
+    """``--python PATH``: the interpreter that runs the project's tests (fix, complete, repo, locate)."""
+    p.add_argument("--python", metavar="PATH", default=None,
+                   help="the Python that runs the project's tests, e.g. .venv/bin/python (it needs pytest; "
+                        "default: the active virtual environment's, when it is not coderemask's own)")
+
+
 def _commands() -> list[Command]:
     from . import editor, eval_command, locate, lsp, make_bugs, model_commands, repair_commands, repo_command
 

@@ -22,10 +22,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..interpreter import test_python
 from ..project import check_test_run, select_project
 from ..signals.localize import FORMULAS, Localization, localize
 from ..signals.tests import TestRun, run_tests
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, add_python_argument
 
 if TYPE_CHECKING:
     from ..source import Target
@@ -45,6 +46,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole test run (default 300)")
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
+    add_python_argument(p)
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -111,7 +113,8 @@ def _run(args: argparse.Namespace) -> int:
     run = run_tests(project, target_file=file, tests=tests or None,
                     target_lines=(target.start_line, target.end_line), timeout=args.timeout,
                     test_timeout=args.test_timeout,
-                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"))
+                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"),
+                    python=test_python(args.python))
     check_test_run(run, tests, project)
     loc = localize(run, target, formula=args.formula)
     if not loc.ranked and loc.status in ("no_failures", "not_covered"):

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..signals.timing import TimeLimits
-from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .cli import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, add_python_argument
 from .model_commands import _add_model_arguments, _load, _positive
 
 EXIT_INTERRUPTED = 130
@@ -61,6 +61,7 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
                    help=f"but never less than this many seconds (default {limits.floor:g})")
     p.add_argument("--hung-test-timeout", type=float, default=limits.hung,
                    help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
+    add_python_argument(p)
     p.add_argument("--no-fork", dest="fork", action="store_false",
                    help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
                         "test setups a fork cannot keep)")
@@ -148,6 +149,7 @@ def explain(result, code_before: str) -> str:
 
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
+        from ..interpreter import test_python
         from ..results import Failed, Solved, cost_text, to_dict
         from ..tasks import file_task
         from ..writeback import digest, unified_diff, write_atomically
@@ -157,9 +159,10 @@ def _run(mode: str):
         started = time.monotonic()  # --timeout counts from here: the baseline and the model load too
         _check_arguments(args)
         limits = time_limits(args)
+        python = test_python(args.python)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
                          project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork,
-                         cwd=Path.cwd())
+                         cwd=Path.cwd(), python=python)
         from ..repair import complete, repair  # imports torch
 
         config = _config(args)

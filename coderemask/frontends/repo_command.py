@@ -34,6 +34,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..policy import policy_config
+    from ..interpreter import test_python
     from ..project import select_project
     from ..repair import RepairConfig
     from ..repo import RepoError, fix_repo
@@ -50,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     for name in ("max_functions", "timeout", "function_timeout", "max_nfe", "max_rounds", "candidates"):
         _positive(f"--{name.replace('_', '-')}", getattr(args, name))
     policy_config(args.policy)
+    python = test_python(args.python)
     config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
                           budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
                                         max_seconds=args.function_timeout))
@@ -58,7 +60,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         report = fix_repo(selection.root, lambda: _load(args), config=config, max_functions=args.max_functions,
                           total_seconds=args.timeout, tests=tests, extra_args=extra, on_event=log,
-                          time_limits=time_limits(args), fork=args.fork)
+                          time_limits=time_limits(args), fork=args.fork, python=python)
     except RepoError as exc:
         raise UsageError(str(exc)) from None
     if args.json:

@@ -82,7 +82,7 @@ SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", "node_modules", ".eggs"}
 )
-_SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 _SETUP_FAILED = 125  # exit code of the wrapper script when the sandbox itself could not be set up
 _MARK = "coderemask-sandbox:"
 _TICK = 0.05  # seconds between checks of a moving deadline
@@ -192,7 +192,7 @@ class SandboxResult:
 
 
 def _tool(name: str) -> str | None:
-    return shutil.which(name, path=_SYSTEM_PATH)
+    return shutil.which(name, path=SYSTEM_PATH)
 
 
 def _world_readable(path: Path) -> bool:
@@ -426,7 +426,7 @@ class _Capped:
 
 def _env(workspace: Workspace, extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {
-        "PATH": f"{os.path.dirname(sys.executable)}:{_SYSTEM_PATH}",
+        "PATH": f"{os.path.dirname(sys.executable)}:{SYSTEM_PATH}",
         "HOME": str(workspace.home),
         "TMPDIR": str(workspace.tmp),
         "LANG": "C.UTF-8",

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from coderemask.signals.sandbox import JsonLinesTail, Limits, SandboxResult, Workspace, ignored_names, run
+from coderemask.signals.sandbox import SYSTEM_PATH, JsonLinesTail, Limits, SandboxResult, Workspace, ignored_names, run
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
@@ -368,6 +368,7 @@ def run_tests(
     coverage: bool = True,
     plugin_autoload: bool = True,
     test_timeouts: Mapping[str, float] | None = None,
+    python: str | None = None,
 ) -> TestRun:
     """Run pytest on a sandboxed copy of ``project_dir`` with ``overlay`` files replaced.
 
@@ -380,8 +381,9 @@ def run_tests(
     ``plugin_autoload=False`` sets PYTEST_DISABLE_PLUGIN_AUTOLOAD: much faster where heavy
     plugins are installed (here 0.5 s instead of 2-4 s per run), but tests that need a plugin
     (pytest-asyncio, pytest-benchmark fixtures...) then fail. With autoload on, the slow plugins
-    of PRUNABLE_PLUGINS that the project never mentions are still left out. Never raises for
-    anything the code under test does.
+    of PRUNABLE_PLUGINS that the project never mentions are still left out. ``python``: the
+    interpreter that runs pytest (default: this one; see ``coderemask.interpreter``). Never
+    raises for anything the code under test does.
     """
     project = Path(project_dir).resolve()
     target = _inside(project, target_file)
@@ -393,7 +395,7 @@ def run_tests(
     assert target is not None
     run = _pytest(project, overlay, tests, {"target": target, "lines": list(target_lines) if target_lines else None},
                   timeout=timeout, test_timeout=test_timeout, limits=limits, extra_args=extra_args,
-                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts)
+                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts, python=python)
     return replace(run, target_file=target, target_lines=target_lines)
 
 
@@ -408,23 +410,26 @@ def run_suite(
     extra_args: Sequence[str] = (),
     coverage: bool = True,
     plugin_autoload: bool = True,
+    python: str | None = None,
 ) -> TestRun:
     """Run a project's pytest suite (or ``tests``) on a sandboxed copy, with per-test coverage of
     every source file of the project (``TestOutcome.covered_at``: (file, line) pairs; test
     modules, conftest.py and test folders are not source). Frames in source files are marked
-    ``in_target``. Same values-not-exceptions contract as ``run_tests``."""
+    ``in_target``. Same values-not-exceptions contract (and ``python``) as ``run_tests``."""
     project = Path(project_dir).resolve()
     overlay = {(_inside(project, k) or k): v for k, v in (overlay or {}).items()}
     problem = _bad_input(project, "", tests or (), {"": ""})
     if problem is not None:
         return TestRun("error", (), message=problem)
     return _pytest(project, overlay, tests, {"scope": "project"}, timeout=timeout, test_timeout=test_timeout,
-                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload)
+                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload,
+                   python=python)
 
 
 def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
             timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
-            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None) -> TestRun:
+            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None,
+            python: str | None = None) -> TestRun:
     """Sandboxed pytest runs with the plugin; ``scope`` holds the plugin's target settings.
 
     A test that ends the interpreter (``os._exit``, a segfault) or that a watchdog stops (it
@@ -441,7 +446,8 @@ def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | No
             crash_log = ws.aux / "crash.log"
             launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
                                     test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
-                                    extra_args=extra_args, settings={"done": done, "crash_log": str(crash_log)})
+                                    extra_args=extra_args, settings={"done": done, "crash_log": str(crash_log)},
+                                    python=python)
             watchdog = _Watchdog(launch.results, time.monotonic() + left,
                                  lambda nodeid: own.get(nodeid, test_timeout or 0.0))
             sandbox = run(launch.argv, workspace=ws, limits=replace(limits or Limits(), wall_seconds=left),
@@ -538,10 +544,11 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
                    test_timeouts: Mapping[str, float] | None = None, coverage: bool = True,
                    plugin_autoload: bool = True, extra_args: Sequence[str] = (),
                    plugins: Sequence[tuple[str, str]] = (), helpers: Sequence[tuple[str, str]] = (),
-                   settings: Mapping[str, Any] | None = None) -> PytestLaunch:
+                   settings: Mapping[str, Any] | None = None, python: str | None = None) -> PytestLaunch:
     """Copy the record plugin (and ``plugins``: (helper file, module name), loaded with ``-p``;
     ``helpers``: modules they import) into ``ws.aux``, write the plugin's config (plus
-    ``settings``) and build the pytest command line for ``tests``."""
+    ``settings``) and build the pytest command line for ``tests``, run by ``python`` (default:
+    this interpreter; its folder leads PATH, as in an activated environment)."""
     # absolute test paths inside the project must name the copy, never the original
     tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
     ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
@@ -567,9 +574,12 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
         python_path.append(str(ws.project / "src"))
     pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
     loaded = [arg for _, module in plugins for arg in ("-p", module)]
-    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
+    interpreter = python or sys.executable
+    argv = [interpreter, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
             *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
     env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config_path)}
+    if python:
+        env["PATH"] = os.pathsep.join([os.path.dirname(python), *SYSTEM_PATH.split(os.pathsep)])
     if not plugin_autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return PytestLaunch(argv, env, results, config)
