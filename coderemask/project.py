@@ -141,7 +141,8 @@ def select_project(file: str | os.PathLike[str], tests: Sequence[str] = (), *,
         if not file.is_relative_to(root):
             raise ProjectError(f"{file} is not inside the project folder {root} (--project)")
     else:
-        root = find_rootdir([file, *found], invocation_dir if invocation_dir is not None else here)
+        anchor = file if file.exists() else file.parent  # an editor's unsaved buffer: its folder counts
+        root = find_rootdir([anchor, *found], invocation_dir if invocation_dir is not None else here)
     return Selection(root, [_relative_id(t, here, root) if cwd is not None else t for t in tests])
 
 
