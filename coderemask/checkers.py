@@ -151,6 +151,7 @@ class PytestChecker:
     time_limits: TimeLimits | None = None  # default: TimeLimits(ceiling=test_timeout)
     stop_early: bool = True
     fork: bool = True  # False: every candidate in a fresh process (for setups a fork cannot keep)
+    python: str | None = None  # the interpreter that runs the tests (None: coderemask's)
     last_runs: list[TestRun] = field(default_factory=list, init=False)
     stats: ValidationStats = field(default_factory=ValidationStats, init=False)
     _verdicts: dict[str, Verdict] = field(default_factory=dict, init=False, repr=False)
@@ -179,7 +180,8 @@ class PytestChecker:
         """One fresh sandboxed pytest process for ``code``, every test (per-test ``limits``)."""
         return run_tests(self.project_dir, target_file=self.relpath, tests=self.tests,
                          target_lines=self._lines(code), overlay={self.relpath: self.place(code)},
-                         timeout=self.timeout, test_timeout=self.test_timeout, test_timeouts=limits)
+                         timeout=self.timeout, test_timeout=self.test_timeout, test_timeouts=limits,
+                         python=self.python)
 
     def ensure_baseline(self) -> TestRun:
         """The original code's run (made once, at the user's ceiling, when none was given)."""
@@ -282,7 +284,8 @@ class PytestChecker:
     def _session(self, codes: Sequence[str], plan: TestPlan) -> SessionResult:
         return run_session(self.project_dir, target_file=self.relpath, qualname=self.qualname,
                            first_line=self.first_line, plan=plan,
-                           candidates=[SessionCandidate(self.place(c), self._lines(c)) for c in codes])
+                           candidates=[SessionCandidate(self.place(c), self._lines(c)) for c in codes],
+                           python=self.python)
 
     def _verdict(self, code: str, run: TestRun, plan: TestPlan | None) -> Verdict:
         considered = [t for t in run.tests if t.outcome != "skipped"]

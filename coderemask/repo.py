@@ -31,8 +31,9 @@ from .signals.localize import Spectrum, get_formula
 from .signals.tests import TestRun, run_suite
 from .signals.timing import TimeLimits
 from .source import SourceError, list_functions, read_source
-from .tasks import TestSelectionError, check_test_ids, file_task
 from .backups import Backup, write_atomically
+from .project import TestSelectionError, check_test_run
+from .tasks import file_task
 from .writeback import digest
 
 
@@ -159,14 +160,17 @@ def fix_repo(
     on_event: Callable[[str], None] = lambda message: None,
     time_limits: TimeLimits | None = None,
     fork: bool = True,
+    python: str | None = None,
 ) -> RepoReport:
     """Find, repair and check the functions behind the repo's failing tests (see the module doc).
 
     ``load_model`` is called once, when the first function is repaired (never when no test fails).
     ``time_limits``: per-test limits of candidates, calibrated from the baseline (its ceiling is
     each test's limit in the baseline too). ``fork=False``: candidates in fresh processes only.
+    ``python``: the interpreter that runs the tests (None: coderemask's).
     Raises RepoError when the suite does not run, no test could be collected, or a ``tests`` id
-    is one pytest cannot find (``tasks.check_test_ids``).
+    is one pytest cannot find (``project.check_test_run``; modules that fail to collect are
+    left out and reported through ``on_event``).
     """
     root = Path(root).resolve()
     if not root.is_dir():
@@ -174,10 +178,10 @@ def fix_repo(
     t0 = time.monotonic()
     config = config or RepairConfig()
     time_limits = time_limits or TimeLimits()
-    baseline = run_suite(root, tests=tests, extra_args=extra_args, test_timeout=time_limits.ceiling)
+    baseline = run_suite(root, tests=tests, extra_args=extra_args, test_timeout=time_limits.ceiling, python=python)
     if tests:
         try:
-            check_test_ids(baseline, tests, root)  # before any model work, as fix and complete do
+            check_test_run(baseline, tests, root, collect_errors=False)  # before any model work
         except TestSelectionError as exc:
             raise RepoError(str(exc)) from None
     if baseline.status in ("error", "timeout", "crashed", "no_tests") or not baseline.tests:
@@ -217,7 +221,7 @@ def fix_repo(
         if not model:
             model.append(load_model())
         _repair_one(root, model[0], config, suspect, overlay, passing_before, still_failing, outcome, left,
-                    extra_args, on_event, report.read_digests, baseline, time_limits, fork)
+                    extra_args, on_event, report.read_digests, baseline, time_limits, fork, python)
     report.failing_after = sorted(still_failing)
     report.seconds = time.monotonic() - t0
     return report
@@ -226,7 +230,7 @@ def fix_repo(
 def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Suspect, overlay: dict[str, str],
                 passing_before: set[str], still_failing: set[str], outcome: FunctionOutcome, seconds_left: float,
                 extra_args: Sequence[str], on_event: Callable[[str], None], read_digests: dict[str, str],
-                baseline: TestRun, time_limits: TimeLimits, fork: bool) -> None:
+                baseline: TestRun, time_limits: TimeLimits, fork: bool, python: str | None) -> None:
     """Repair one suspect; on a plausible patch, check the whole suite and accept or reject it.
 
     The suite's baseline calibrates the candidates' time limits while no earlier patch changed
@@ -236,7 +240,7 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
     per_function = replace(config.budget, max_seconds=min(config.budget.max_seconds, seconds_left))
     covering = sorted(set(suspect.failing_tests) | set(suspect.passing_tests))
     task = file_task(spec, "fix", tests=covering, project=root, text=text, test_timeout=time_limits.ceiling,
-                     time_limits=time_limits, baseline=baseline if text is None else None, fork=fork)
+                     time_limits=time_limits, baseline=baseline if text is None else None, fork=fork, python=python)
     read_digests.setdefault(suspect.file, digest(task.file_text))
     on_event(f"repairing {suspect.file}::{suspect.qualname} with {len(covering)} test(s)")
     result = repair(task.problem, model, task.checker, replace(config, budget=per_function))
@@ -247,7 +251,7 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
         return
     new_text = task.place(result.code)
     candidate = {**overlay, suspect.file: new_text}
-    check = run_suite(root, overlay=candidate, extra_args=extra_args, coverage=False)
+    check = run_suite(root, overlay=candidate, extra_args=extra_args, coverage=False, python=python)
     broken = sorted(t.nodeid for t in check.failing if t.nodeid in passing_before)
     if check.status not in ("ok", "collection_error") or broken:
         outcome.status = "rejected"

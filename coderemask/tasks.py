@@ -5,8 +5,9 @@ docstring; an empty stub body becomes a ``pass`` placeholder to be rewritten) an
 run: named pytest node ids, else (for ``fix``) the project's tests, else (for ``complete``) the
 docstring's examples. This module knows files and projects; it does not know models or CLIs.
 
-Nothing here imports torch before the named tests' baseline has run: a ``--test`` id that
-pytest cannot find is refused (TestSelectionError) before a front-end pays for the model.
+The project root and the refusals are ``project``'s (pytest's rootdir rule; ``check_test_run``):
+a ``--test`` id that pytest cannot find, or tests that fail to collect in the original code, are
+refused (TestSelectionError) by the baseline run, before a front-end pays for the model.
 ``checkers`` is imported once the baseline is through (it still reaches torch through
 ``repair``).
 """
@@ -19,8 +20,8 @@ from typing import Literal, Sequence
 
 from .checkers import PytestChecker, ScriptChecker
 from .docstring_tests import example_tests
-from .errors import CoderemaskError
 from .problem import Checker, Problem
+from .project import TestSelectionError, check_test_run, select_project
 from .signals.tests import TestRun, run_tests
 from .signals.timing import TimeLimits
 from .source import Target, TargetSpec, load_target
@@ -29,24 +30,7 @@ from .writeback import unified_diff
 
 Mode = Literal["complete", "fix"]
 
-
-class TestSelectionError(CoderemaskError):
-    """A ``--test`` id that pytest cannot find or run (exit code 2, before any model work)."""
-
-    __test__ = False
-
-
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "pytest.ini", "tox.ini", ".git")
-
-
-def find_project_root(path: Path) -> Path:
-    """The nearest folder above ``path`` with a project marker, else the file's folder."""
-    path = Path(path).resolve()
-    start = path if path.is_dir() else path.parent
-    for folder in (start, *start.parents):
-        if any((folder / m).exists() for m in PROJECT_MARKERS):
-            return folder
-    return start
+__all__ = ["FileTask", "Mode", "TestSelectionError", "default_fix_tests", "file_task", "problem_from_target"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +89,7 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
 
 
 def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str | None = None,
-                      test_timeout: float = 10.0) -> tuple[list[str] | None, str, TestRun]:
+                      test_timeout: float = 10.0, python: str | None = None) -> tuple[list[str] | None, str, TestRun]:
     """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite
     (returned too: it is the original code's baseline).
 
@@ -116,7 +100,9 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     tests), and then only parsing and confidence judge.
     """
     run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
-                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout)
+                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout,
+                    python=python)
+    check_test_run(run, None, root)  # tests that fail to collect in the original code are refused
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
         return covering, f"{len(covering)} test(s) that cover {target.qualname}", run
@@ -129,50 +115,10 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only", run
 
 
-def check_test_ids(run: TestRun, tests: Sequence[str], project: Path | None = None) -> None:
-    """Refuse test ids that pytest cannot find (``run``: the baseline run of exactly ``tests``;
-    ``project``: the folder the ids are relative to, pytest's rootdir).
-
-    Refused (TestSelectionError): pytest stopped before running anything (``not found``, no such
-    file, an id outside the project); it collected no test from them (an empty module, a folder
-    without tests, every test deselected); or it dropped a ``FILE::NAME`` id without a word, as it
-    does when FILE is named too and holds no NAME. Not refused: tests that cannot be collected
-    (a module that does not import, perhaps because of the very bug to fix: the repair goes on as
-    it always did, and the candidates' runs say what they say), a crash or a timeout.
-    """
-    named = " ".join(tests)
-    if run.collect_errors or run.status in ("collection_error", "timeout", "crashed"):
-        return
-    if run.status == "error":  # name the ids pytest's reason names, when it names some
-        named = " ".join(t for t in tests if t in run.message) or named
-        raise TestSelectionError(f"--test {named}: pytest cannot run it: {run.message}")
-    if run.status == "no_tests":
-        raise TestSelectionError(f"--test {named}: pytest collected no tests (a module without tests, a folder "
-                                 "without test modules, or every test deselected)")
-    missing = [t for t in tests if project is not None and _dropped(t, run, project)]
-    if missing:
-        raise TestSelectionError(f"--test {' '.join(missing)}: not found: pytest collected "
-                                 f"{'its file' if len(missing) == 1 else 'their files'} but no test by that name")
-
-
-def _dropped(test: str, run: TestRun, project: Path) -> bool:
-    """Whether ``FILE::NAME`` matches no test of the run although FILE's tests ran (False when the
-    run says nothing about FILE: a path pytest names otherwise, a module it skipped)."""
-    path, sep, name = test.partition("::")
-    if not sep:
-        return False
-    resolved = (Path(path) if Path(path).is_absolute() else Path(project) / path).resolve()
-    if not resolved.is_relative_to(Path(project).resolve()):
-        return False
-    node = f"{resolved.relative_to(Path(project).resolve()).as_posix()}::{name}"
-    same_file = [t.nodeid for t in run.tests if t.nodeid.partition("::")[0] == node.partition("::")[0]]
-    return bool(same_file) and not any(n == node or n.startswith((node + "::", node + "[")) for n in same_file)
-
-
 def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
               project: Path | None = None, test_timeout: float = 10.0, text: str | None = None,
               time_limits: TimeLimits | None = None, baseline: TestRun | None = None,
-              fork: bool = True) -> FileTask:
+              fork: bool = True, cwd: Path | None = None, python: str | None = None) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
 
     ``text``: the file's content as an editor holds it (default: read the file); the tests then
@@ -181,11 +127,15 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     made): ids that pytest cannot find raise TestSelectionError before any model work.
     ``time_limits``: how candidates' per-test limits follow from it (default: ``TimeLimits``
     with ``test_timeout`` as the ceiling). ``fork=False``: every candidate in a fresh pytest
-    process instead of forked sessions.
+    process instead of forked sessions. ``project``: the root (default: pytest's rootdir, see
+    ``project.select_project``); ``cwd``: the folder a command line's ``tests`` were typed in
+    (default: they are relative to the root); ``python``: the interpreter that runs the tests
+    (``interpreter.test_python``; None: coderemask's).
     """
     target, file_text = load_target(spec, text=text)
     file_path = Path(target.path or str(spec).split("::")[0]).resolve()
-    root = Path(project).resolve() if project else find_project_root(file_path)
+    selection = select_project(file_path, tests or (), project=project, cwd=cwd)
+    root, tests = selection.root, selection.tests or None
     problem, span = problem_from_target(target, file_text)
     checker: Checker | None
     relpath = project_path(file_path, root)
@@ -193,18 +143,19 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     overlay = {relpath: file_text} if text is not None else None
     if tests and baseline is None:
         baseline = run_tests(root, target_file=relpath, tests=tests, overlay=overlay, test_timeout=test_timeout,
-                             target_lines=(target.start_line, target.end_line))
-        check_test_ids(baseline, tests, root)
+                             target_lines=(target.start_line, target.end_line), python=python)
+        check_test_run(baseline, tests, root)
     if mode == "fix" and not tests:
         tests, described, baseline = default_fix_tests(root, relpath, target, file_text if text is not None else None,
-                                                       test_timeout=test_timeout)
+                                                       test_timeout=test_timeout, python=python)
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
 
     if tests is not None or mode == "fix":
         checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
                                 test_timeout=test_timeout, qualname=target.qualname, baseline=baseline,
-                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork)
+                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork,
+                                python=python)
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,

@@ -277,7 +277,7 @@ def test_ids_pytest_cannot_find_raise_test_selection_error(tmp_path: Path, ids: 
     assert ids[-1] in str(caught.value)
 
 
-# ------------------------------------------- tests that cannot be collected: as before, not refused
+# ------------------------ tests that cannot be collected: refused, unless the target is what breaks them
 
 
 BROKEN_TEST_MODULE = "def test_x(:\n    pass\n"
@@ -302,38 +302,49 @@ def test_a_target_that_breaks_collection_is_not_refused_with_a_test_id(tmp_path:
     flags = _break_the_target(project)
     task = file_task(f"{project / 'stats.py'}::clamp", "fix", tests=flags[1:])
     assert task.checker is not None and task.tests_described == "pytest test_stats.py::test_clamp_high"
-    assert task.checker.baseline.collect_errors  # the baseline saw the SyntaxError, and went on
+    assert task.checker.baseline.collect_errors  # the baseline saw the SyntaxError in clamp, and went on
 
 
-def test_a_project_whose_tests_cannot_be_collected_gets_the_message_it_got_before(tmp_path: Path) -> None:
-    """The "checked by" text of default_fix_tests, in the words it had before named ids were checked."""
+def test_a_project_whose_tests_cannot_be_collected_is_refused(tmp_path: Path) -> None:
     project = _quickfix(tmp_path)
     _break_the_tests(project)
-    task = file_task(f"{project / 'stats.py'}::clamp", "fix")
-    run = task.checker.baseline  # the suite's run, kept as the checker's baseline
-    assert run.status == "collection_error"
-    assert task.tests_described == f"the tests of {project} (collection_error: {run.message[:80]})"
-    assert run.message.startswith("1 collection error(s): test_stats.py: SyntaxError")
+    with pytest.raises(TestSelectionError, match=r"the tests of .* fail to collect .*test_stats\.py: SyntaxError"):
+        file_task(f"{project / 'stats.py'}::clamp", "fix")
 
 
-def test_an_id_in_a_module_that_cannot_be_collected_is_not_refused(tmp_path: Path) -> None:
-    """Whether test_broken.py holds test_x cannot be known: as before, the id is kept."""
+def test_an_id_in_a_module_that_cannot_be_collected_is_refused(tmp_path: Path) -> None:
     project = _quickfix(tmp_path)
     (project / "test_broken.py").write_text(BROKEN_TEST_MODULE)
-    task = file_task(f"{project / 'stats.py'}::clamp", "fix", tests=["test_broken.py::test_x"])
-    assert task.checker is not None and task.checker.baseline.collect_errors
+    with pytest.raises(TestSelectionError, match=r"--test test_broken\.py::test_x: tests fail to collect"):
+        file_task(f"{project / 'stats.py'}::clamp", "fix", tests=["test_broken.py::test_x"])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("breaks, checked_by", [
-    (_break_the_target, "pytest test_stats.py::test_clamp_high"),
-    (_break_the_tests, "the tests of {project} (collection_error: 1 collection error(s): test_stats.py: SyntaxError"),
-], ids=["target-syntax-error-with-test-id", "no-test-module-collects"])
-def test_the_cli_goes_on_to_the_model_when_tests_cannot_be_collected(tmp_path: Path, breaks, checked_by: str) -> None:
+def test_the_cli_goes_on_to_the_model_when_the_target_breaks_collection(tmp_path: Path) -> None:
     project = _quickfix(tmp_path)
-    flags = breaks(project)
+    flags = _break_the_target(project)
     Cli(["fix", "stats.py::clamp", *flags, "--model", NO_MODEL], cwd=project) \
-        .assert_passed_the_test_check(checked_by.format(project=project))
+        .assert_passed_the_test_check("pytest test_stats.py::test_clamp_high")
+
+
+@pytest.mark.parametrize("command", ["fix", "locate"])
+def test_fix_and_locate_refuse_tests_that_cannot_be_collected_alike(tmp_path: Path, command: str) -> None:
+    project = _quickfix(tmp_path)
+    _break_the_tests(project)
+    run = Cli([command, "stats.py::clamp", *(["--model", NO_MODEL] if command == "fix" else [])], cwd=project)
+    run.assert_refused(f"coderemask {command}: error: the tests of {project}: tests fail to collect in the "
+                       "original code: test_stats.py: SyntaxError")
+
+
+def test_the_editor_refuses_tests_that_cannot_be_collected(tmp_path: Path) -> None:
+    project = _quickfix(tmp_path)
+    (project / "test_broken.py").write_text(BROKEN_TEST_MODULE)
+    out: list[dict] = []
+    server = Server(lambda: pytest.fail("the model was loaded"), out.append)
+    server.handle_line(json.dumps({"id": 1, "mode": "fix", "file": str(project / "stats.py"), "function": "clamp",
+                                   "tests": ["test_broken.py::test_x"]}))
+    assert [(o["event"], o.get("code")) for o in out] == [("error", "bad_input")], out
+    assert "test_broken.py::test_x" in out[0]["message"] and "fail to collect" in out[0]["message"]
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from coderemask.frontends.locate import find_project
+from coderemask.project import select_project
 
 ROOT = Path(__file__).parent.parent
 SHIPPING = ROOT / "tests" / "data" / "buggy" / "shipping"
@@ -72,12 +72,11 @@ def test_nothing_to_report_exits_1() -> None:
     assert report["reason"] == "no failing test covers shipping_cost: the 1 test(s) that run the function pass"
 
 
-def test_project_root_is_the_nearest_marked_folder(tmp_path: Path) -> None:
-    assert find_project(SHIPPING / "shipping.py") == SHIPPING
-    (tmp_path / "pkg").mkdir()
-    (tmp_path / "setup.cfg").write_text("")
-    assert find_project(tmp_path / "pkg" / "m.py") == tmp_path
-    assert find_project(tmp_path / "pkg" / "m.py", tmp_path / "pkg") == tmp_path / "pkg"
+def test_project_root_is_pytests_rootdir(tmp_path: Path) -> None:
+    assert select_project(SHIPPING / "shipping.py").root == SHIPPING  # its pytest.ini
+    write(tmp_path, {"pkg/m.py": "", "setup.cfg": "[tool:pytest]\n"})
+    assert select_project(tmp_path / "pkg" / "m.py").root == tmp_path
+    assert select_project(tmp_path / "pkg" / "m.py", project=tmp_path / "pkg").root == tmp_path / "pkg"
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -105,7 +104,7 @@ BAD_INPUT = [  # (files in a temp project, the target, extra args, what the mess
     ({"pytest.ini": "[pytest]\n", "m.py": "def f():\n    return 1\n",
       "tests/test_m.py": "from m import f\n\n\ndef test_f():\n    assert f() == 1\n"},
      "m.py::f", ["--test", "tests/test_m.py::test_nope"],
-     ["no such test", "not found: tests/test_m.py::test_nope"]),
+     ["--test tests/test_m.py::test_nope: pytest cannot run it", "not found: tests/test_m.py::test_nope"]),
     (BROKEN_TESTS, "m.py::f", [], ["fail to collect", "tests/test_broken.py: ImportError", "cannot import name 'g'"]),
 ]
 

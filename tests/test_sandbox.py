@@ -4,6 +4,7 @@ changes the user's files. Real subprocesses throughout; no fakes."""
 from __future__ import annotations
 
 import json
+import subprocess
 import os
 import sys
 import time
@@ -299,3 +300,47 @@ def test_batch_of_nothing_and_bad_timeout() -> None:
     assert run_batch([]).results == ()
     with pytest.raises(ValueError):
         run_batch(CANDIDATES[:1], timeout=0)
+
+
+# A process that makes a workspace, says where, and waits to be killed.
+_HOLDER = ("import sys, time\nfrom coderemask.signals.sandbox import Workspace\n"
+           "ws = Workspace(sys.argv[1])\nprint(ws.root, flush=True)\ntime.sleep(600)\n")
+
+
+def _holder(project: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, str(project)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_a_killed_owners_workspace_is_removed_at_the_next_start_up(tmp_path: Path) -> None:
+    """Issue 15, defect 12: a SIGKILLed coderemask leaves its workspace; the next run removes it
+    once it is a minute old, and never touches a live owner's (or a fresh one)."""
+    temp, project = tmp_path / "tmp", tmp_path / "project"
+    temp.mkdir()
+    project.mkdir()
+    (project / "m.py").write_text("def f():\n    return 1\n")
+    (project / "test_m.py").write_text("from m import f\n\n\ndef test_f():\n    assert f() == 1\n")
+    env = {**os.environ, "TMPDIR": str(temp), "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    killed, stale = _holder(project, env)
+    killed_recently, fresh = _holder(project, env)
+    live, kept = _holder(project, env)
+    try:
+        for proc in (killed, killed_recently):
+            proc.kill()
+            proc.wait()
+        assert stale.is_dir() and fresh.is_dir() and kept.is_dir()
+        assert stale.name.startswith(f"coderemask-{killed.pid}-")
+        hour_ago = time.time() - 3600
+        for path in (stale, kept):
+            os.utime(path, (hour_ago, hour_ago))
+        done = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "locate", "m.py::f"], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr  # ran: nothing fails
+        assert not stale.exists(), "a dead owner's workspace was left behind"
+        assert fresh.is_dir() and kept.is_dir()  # too recent / its owner lives
+        assert sorted(p.name.split("-")[1] for p in temp.iterdir()) == sorted([str(killed_recently.pid),
+                                                                               str(live.pid)])
+    finally:
+        live.kill()
+        live.wait()

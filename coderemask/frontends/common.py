@@ -45,6 +45,13 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dtype", default=None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU)")
 
 
+def add_python_argument(p: argparse.ArgumentParser) -> None:
+    """``--python PATH``: the interpreter that runs the project's tests (fix, complete, repo, locate)."""
+    p.add_argument("--python", metavar="PATH", default=None,
+                   help="the Python that runs the project's tests, e.g. .venv/bin/python (it needs pytest; "
+                        "default: the active virtual environment's, when it is not coderemask's own)")
+
+
 def load_model_from_args(args: argparse.Namespace) -> Denoiser:
     """The model the flags of ``add_model_arguments`` name (imports torch)."""
     from ..model import load_model

@@ -52,6 +52,7 @@ class Request:
     candidates: int = 4
     seed: int = 0
     budget: dict[str, float] = field(default_factory=dict)
+    python: str | None = None  # the interpreter that runs the tests (default: see interpreter.test_python)
 
 
 def _field(raw: dict, name: str, kinds: type | tuple[type, ...], *, required: bool = False) -> Any:
@@ -112,7 +113,7 @@ def parse_request(raw: Any) -> Request:
         id=raw.get("id"), mode=mode, file=Path(_field(raw, "file", str, required=True)),
         text=_field(raw, "text", str), line=line, function=function, tests=tests,
         policy=_field(raw, "policy", str) or "combined", candidates=candidates or 4,
-        seed=seed or 0, budget=budget,
+        seed=seed or 0, budget=budget, python=_field(raw, "python", str),
     )
 
 
@@ -170,6 +171,7 @@ class Server:
 
     def serve(self, req: Request) -> dict:
         """Run one request; emits progress and returns the result object."""
+        from ..interpreter import test_python
         from ..policy import policy_config
         from ..results import Budget, Failed
         from ..source import TargetSpec
@@ -177,7 +179,8 @@ class Server:
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
-        task = file_task(spec, req.mode, tests=req.tests, text=req.text)  # refuses unknown test ids
+        task = file_task(spec, req.mode, tests=req.tests, text=req.text,  # refuses unknown test ids
+                         python=test_python(req.python))
         from ..repair import RepairConfig, complete, repair  # imports torch: only for a request to serve
 
         defaults = Budget()

@@ -22,18 +22,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..interpreter import test_python
+from ..project import check_test_run, select_project
 from ..results import schema
 from ..signals.localize import FORMULAS, Localization, localize
 from ..signals.tests import TestRun, run_tests
-from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, add_python_argument
 from .numbers import SECONDS
 
 if TYPE_CHECKING:
     from ..source import Target
 
 SCHEMA = schema("locate")
-#: Files that mark a project's root (the nearest folder above the file holding one wins).
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "pytest.ini", "tox.ini", "setup.py", ".git")
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,61 +45,13 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="spectrum formula (default: ochiai)")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema " + SCHEMA + ")")
     p.add_argument("--project", type=Path, metavar="DIR",
-                   help="project root (default: the nearest folder above FILE with "
-                        + ", ".join(PROJECT_MARKERS) + "; else FILE's folder)")
+                   help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
     p.add_argument("--timeout", type=SECONDS.arg, default=300.0, help="seconds for the whole test run (default 300)")
     p.add_argument("--test-timeout", type=SECONDS.arg, default=10.0, help="seconds per test (default 10)")
+    add_python_argument(p)
 
 
 # ----------------------------------------------------------------------------- inputs
-
-
-def find_project(file: Path, project: Path | None = None) -> Path:
-    """The project root for ``file``: ``project`` when given (it must hold the file), else the
-    nearest ancestor with a marker file, else the file's folder."""
-    file = file.resolve()
-    if project is not None:
-        root = project.resolve()
-        if not root.is_dir():
-            raise UsageError(f"--project {str(project)!r}: no such folder")
-        if not file.is_relative_to(root):
-            raise UsageError(f"{file} is not inside the project folder {root} (--project)")
-        return root
-    for folder in file.parents:
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder
-    return file.parent
-
-
-def _test_id(test: str, project: Path) -> str:
-    """A test id as run_tests takes it: a path that exists from here becomes absolute (so ids
-    work from any folder); anything else stays relative to the project."""
-    path, sep, rest = test.partition("::")
-    here = Path(path).resolve()
-    if path and here.exists() and here.is_relative_to(project):
-        return str(here) + sep + rest
-    return test
-
-
-def _check_run(run: TestRun, project: Path) -> None:
-    """Raise UsageError (exit 2) when the run says the input is bad."""
-    if run.status == "error":
-        if "not found" in run.message:
-            raise UsageError(
-                f"no such test: pytest says {run.message!r} (test ids are paths relative to the"
-                f" project {project}, as `pytest --collect-only -q` prints them there)")
-        raise UsageError(f"pytest did not run the tests of {project}: {run.message}")
-    if run.status == "collection_error":
-        details = "; ".join(f"{e.nodeid}: {e.exc_type or 'error'}: {_last(e.message)}" for e in run.collect_errors[:3])
-        more = f" (and {len(run.collect_errors) - 3} more)" if len(run.collect_errors) > 3 else ""
-        raise UsageError(
-            f"the tests of {project} fail to collect: {details}{more}; fix them, or name tests that"
-            " do collect with --test")
-
-
-def _last(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 # ----------------------------------------------------------------------------- output
@@ -155,13 +107,14 @@ def _run(args: argparse.Namespace) -> int:
 
     target, _ = load_target(args.target)
     file = Path(str(target.path)).resolve()
-    project = find_project(file, args.project)
-    tests = [_test_id(t, project) for t in args.test]
+    selection = select_project(file, args.test, project=args.project, cwd=Path.cwd())
+    project, tests = selection.root, selection.tests
     run = run_tests(project, target_file=file, tests=tests or None,
                     target_lines=(target.start_line, target.end_line), timeout=args.timeout,
                     test_timeout=args.test_timeout,
-                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"))
-    _check_run(run, project)
+                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"),
+                    python=test_python(args.python))
+    check_test_run(run, tests, project)
     loc = localize(run, target, formula=args.formula)
     if not loc.ranked and loc.status in ("no_failures", "not_covered"):
         loc = replace(loc, reason=f"no failing test covers {target.qualname}: {loc.reason}")

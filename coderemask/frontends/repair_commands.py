@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..signals.timing import TimeLimits
-from .common import EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command, add_model_arguments, load_model_from_args
+from .common import (EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command, add_model_arguments,
+                     add_python_argument, load_model_from_args)
 from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method or FILE:LINE")
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID",
                    help="a pytest node id to run (repeatable); default: see the command's help")
-    p.add_argument("--project", type=Path, default=None, help="project root (default: found from FILE)")
+    p.add_argument("--project", type=Path, default=None, help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
     add_repair_arguments(p, per="")
     p.add_argument("--timeout", type=SECONDS.arg, default=300.0,
                    help="seconds in all, from start-up (baseline tests and model load included; default 300)")
@@ -65,6 +66,7 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
                    help=f"but never less than this many seconds (default {limits.floor:g})")
     p.add_argument("--hung-test-timeout", type=SECONDS.arg, default=limits.hung,
                    help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
+    add_python_argument(p)
     p.add_argument("--no-fork", dest="fork", action="store_false",
                    help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
                         "test setups a fork cannot keep)")
@@ -159,6 +161,7 @@ def json_report(mode: str, task: FileTask, result: RepairResult, new_text: str) 
 
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
+        from ..interpreter import test_python
         from ..results import Failed, Solved, cost_text
         from ..tasks import file_task
         from ..backups import write_atomically
@@ -169,8 +172,10 @@ def _run(mode: str):
         started = time.monotonic()  # --timeout counts from here: the baseline and the model load too
         _check_arguments(args)
         limits = time_limits(args)
+        python = test_python(args.python)
         task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
-                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork)
+                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork,
+                         cwd=Path.cwd(), python=python)
         if args.write:
             check_writable(task.file_path)  # a read-only file is refused now, and again when writing
         from ..repair import complete, repair  # imports torch

@@ -35,22 +35,30 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..policy import policy_config
+    from ..interpreter import test_python
+    from ..project import select_project
     from ..repair import RepairConfig
     from ..repo import RepoError, fix_repo
     from ..results import Budget
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
+    # pytest's rootdir as if run inside PATH; ids typed here are relative to this folder
+    selection = select_project(args.path, args.tests or (), cwd=Path.cwd(), invocation_dir=args.path)
+    tests = selection.tests or None
+    if tests is None and selection.root != args.path.resolve():  # a config above PATH: only PATH's tests
+        tests = [args.path.resolve().relative_to(selection.root).as_posix()]
     policy_config(args.policy)
+    python = test_python(args.python)
     config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
                           budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
                                         max_seconds=args.function_timeout))
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        report = fix_repo(args.path, lambda: load_model_from_args(args), config=config, max_functions=args.max_functions,
-                          total_seconds=args.timeout, tests=args.tests, extra_args=extra, on_event=log,
-                          time_limits=time_limits(args), fork=args.fork)
+        report = fix_repo(selection.root, lambda: load_model_from_args(args), config=config, max_functions=args.max_functions,
+                          total_seconds=args.timeout, tests=tests, extra_args=extra, on_event=log,
+                          time_limits=time_limits(args), fork=args.fork, python=python)
     except RepoError as exc:
         raise UsageError(str(exc)) from None
     if args.json:

@@ -11,6 +11,9 @@ run that dies keeps what it wrote:
   (with ``"scope": "project"``: ``[file, line]`` pairs over all the project's source files, and
   ``in_target`` marks frames in those files);
 - ``{"kind": "collect_error", "nodeid", "exc_type", "message", "frames"}``;
+- ``{"kind": "collected", "nodeids"}`` once collection is through (the tests this run will run);
+- ``{"kind": "partial", "nodeid", "exc_type", "message", "frames", "lines"}`` when a test calls
+  ``os._exit``: what is known of it before the process ends without a report;
 - ``{"kind": "session", "exitstatus", "collected", "target_imported", "original_imports"}``.
 
 Coverage is a ``sys.settrace`` tracer that only follows frames of the target file and only
@@ -20,6 +23,11 @@ the timeout is raised inside the test, so its traceback shows where it hung. Onc
 the process ran out of time, tests without a limit of their own get at most
 ``after_hang_timeout`` (a bug that hangs one test usually hangs the next). ``test_timeouts``
 (node id -> seconds) gives some tests limits of their own (calibrated from a baseline run).
+
+A run that died in a test is resumed by the parent in a fresh process: ``done`` (node ids)
+deselects the tests already recorded. With ``crash_log`` (a path) fatal errors (a segfault,
+``abort``) and a test still running a second after its limit (it swallowed the timeout) dump
+their Python stack there (``faulthandler``), so the parent can say where the test died.
 
 Outcomes are read from reports, except that a call phase that raised is never recorded as
 passed: a conftest hook that rewrites reports cannot turn a failing candidate into a passing one
@@ -33,6 +41,7 @@ This file runs with the standard library and pytest only; it does not import cod
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import json
 import os
@@ -63,6 +72,9 @@ _test_timeouts: dict[str, float] = {str(k): float(v) for k, v in (_config.get("t
 _raised: dict[str, BaseException] = {}  # node id -> what its call phase raised (this plugin's own record)
 _finished: dict[str, dict[str, Any]] = {}  # node id -> its record
 _hung_once = False  # a test of this process ran out of time: the rest get ``after_hang_timeout``
+_running: str | None = None  # the node id of the test in progress
+_real_exit = os._exit
+_crash_log = open(_config["crash_log"], "a", encoding="utf-8") if _config.get("crash_log") else None  # noqa: SIM115
 
 
 class TimeLimitExceeded(BaseException):
@@ -185,6 +197,11 @@ def _frames(exc: BaseException) -> list[list[Any]]:
     raw = [(f.filename, f.lineno or 0, f.name) for f in summary]
     if isinstance(exc, SyntaxError) and exc.filename:
         raw.append((exc.filename, exc.lineno or 0, "<module>"))
+    return _project_frames(raw)
+
+
+def _project_frames(raw: list[tuple[str, int, str]]) -> list[list[Any]]:
+    """(file, line, function) frames, outermost first -> those inside the project copy, marked."""
     frames = []
     for filename, line, name in raw:
         relative = _relative(filename)
@@ -223,9 +240,47 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: object,
         raise
 
 
+def _exit_with_a_record(status: int) -> None:
+    """``os._exit`` while a test runs: record the test as crashed (frames, lines so far) first."""
+    if _running is not None:
+        stack = traceback.extract_stack(sys._getframe(1), limit=200)
+        _emit({"kind": "partial", "nodeid": _running, "exc_type": "Crash",
+               "message": f"the test ended the interpreter: os._exit({status})",
+               "frames": _project_frames([(f.filename, f.lineno or 0, f.name) for f in stack]),
+               "lines": _covered_record()})
+    _real_exit(status)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Fatal errors dump to the crash log (after pytest's own faulthandler plugin chose stderr)."""
+    if _crash_log is not None:
+        faulthandler.enable(file=_crash_log, all_threads=False)
+
+
 def pytest_runtest_logstart(nodeid: str, location: object) -> None:
+    global _running
     _covered.clear()
+    _running = nodeid
+    os._exit = _exit_with_a_record
+    if _crash_log is not None:  # a later dump belongs to this test
+        _crash_log.write(f"coderemask-test: {nodeid}\n")
+        _crash_log.flush()
     _emit({"kind": "start", "nodeid": nodeid})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the tests a run that died already recorded (``done``)."""
+    done = set(_config.get("done") or ())
+    if done:
+        dropped = [item for item in items if item.nodeid in done]
+        items[:] = [item for item in items if item.nodeid not in done]
+        config.hook.pytest_deselected(items=dropped)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _emit({"kind": "collected", "nodeids": [item.nodeid for item in session.items]})
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -254,6 +309,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     if timeout > 0:
         signal.signal(signal.SIGALRM, _alarm(timeout))
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        if _crash_log is not None:  # a test that swallows the timeout: say where it hangs
+            faulthandler.dump_traceback_later(timeout + 1.0, file=_crash_log)
     _tracing(True)
     try:
         return (yield)
@@ -265,6 +322,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         _tracing(False)
         if timeout > 0:
             signal.setitimer(signal.ITIMER_REAL, 0)
+            if _crash_log is not None:
+                faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -302,18 +361,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def _covered_record() -> list[Any]:
+    """The running test's covered lines as its record holds them."""
+    if _scope == "project":  # [relative file, line] pairs
+        return sorted({(_relative(f) or f, n) for f, n in _covered})
+    lines = sorted(_covered)
+    return [n for n in lines if _lines[0] <= n <= _lines[1]] if _lines is not None else lines
+
+
 def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
+    global _running
     record = _reports.pop(nodeid, {"outcome": "error", "duration": 0.0, "exc_type": None,
                                    "message": "no report", "frames": []})
-    lines: list[Any]
-    if _scope == "project":  # [relative file, line] pairs
-        lines = sorted({(_relative(f) or f, n) for f, n in _covered})
-    else:
-        lines = sorted(_covered)
-        if _lines is not None:
-            lines = [n for n in lines if _lines[0] <= n <= _lines[1]]
+    _running = None
+    os._exit = _real_exit
     _finished[nodeid] = record
-    _emit({"kind": "test", "nodeid": nodeid, **record, "lines": lines})
+    _emit({"kind": "test", "nodeid": nodeid, **record, "lines": _covered_record()})
 
 
 @pytest.hookimpl(wrapper=True)

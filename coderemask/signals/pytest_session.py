@@ -219,12 +219,13 @@ def run_session(
     extra_args: Sequence[str] = (),
     coverage: bool = True,
     plugin_autoload: bool = True,
+    python: str | None = None,
 ) -> SessionResult:
     """Run ``plan`` for every candidate in one forked pytest session (see the module docstring).
 
     ``target_file``: relative to the project; ``qualname``: the function (``Class.method``);
     ``first_line``: its code object's first line (its first decorator's). Never raises for
-    anything the project or the candidates do.
+    anything the project or the candidates do. ``python``: the interpreter (default: this one).
     """
     began = time.monotonic()
     project = Path(project_dir).resolve()
@@ -260,7 +261,7 @@ def run_session(
             test_timeouts=plan.limits, coverage=coverage, plugin_autoload=plugin_autoload,
             extra_args=[*extra_args, *SESSION_ARGS],
             plugins=[("_pytest_session.py", SESSION_PLUGIN)], helpers=[("_swap.py", "_coderemask_swap")],
-            settings={"session": {"tasks": str(tasks_path)}})
+            settings={"session": {"tasks": str(tasks_path)}}, python=python)
         progress = _SessionProgress(session_file, plan.budget(), startup)
         total = startup + n * (plan.budget() + GRACE + 1.0)
         run_limits = replace(limits or Limits(), wall_seconds=total, cpu_seconds=total)

@@ -82,7 +82,7 @@ SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", "node_modules", ".eggs"}
 )
-_SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 _SETUP_FAILED = 125  # exit code of the wrapper script when the sandbox itself could not be set up
 _MARK = "coderemask-sandbox:"
 _TICK = 0.05  # seconds between checks of a moving deadline
@@ -192,7 +192,7 @@ class SandboxResult:
 
 
 def _tool(name: str) -> str | None:
-    return shutil.which(name, path=_SYSTEM_PATH)
+    return shutil.which(name, path=SYSTEM_PATH)
 
 
 def _world_readable(path: Path) -> bool:
@@ -272,8 +272,52 @@ def _rmtree(path: Path) -> None:
         shutil.rmtree(path, onerror=fix)
 
 
+WORKSPACE_PREFIX = "coderemask-"
+STALE_AFTER = 60.0  # seconds: a dead owner's workspace younger than this is left alone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_workspaces(folder: str | os.PathLike[str] | None = None, *, older_than: float = STALE_AFTER) -> list[Path]:
+    """Remove the workspaces of dead owners in ``folder`` (default: the temp folder); returns them.
+
+    A workspace is named ``coderemask-PID-...`` after the process that made it. It is removed
+    when that process no longer exists and the folder was last changed more than ``older_than``
+    seconds ago (a killed coderemask cannot clean up after itself); a live owner's never is.
+    """
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*-*"):
+        pid = path.name[len(WORKSPACE_PREFIX):].split("-", 1)[0]
+        try:
+            stale = pid.isdigit() and time.time() - path.lstat().st_mtime > older_than and not _alive(int(pid))
+        except OSError:
+            continue
+        if stale and path.is_dir() and not path.is_symlink():
+            _rmtree(path)
+            removed.append(path)
+    return removed
+
+
+@functools.cache
+def _clean_once() -> None:
+    """Start-up housekeeping, once per process: the first workspace removes stale ones."""
+    remove_stale_workspaces()
+
+
 class Workspace:
     """A temp dir for one sandbox: ``project/`` (the copy), ``home/``, ``tmp/`` and ``aux/``.
+
+    Its name carries the owner's pid (``coderemask-PID-...``), so that a later process can remove
+    it when the owner was killed (``remove_stale_workspaces``, run by the first workspace of
+    each process).
 
     ``aux/`` holds helper scripts and result files; the candidate can write there too (it is
     inside the workspace), so results are evidence, not proof. Use as a context manager.
@@ -292,7 +336,8 @@ class Workspace:
         )
         self.source = Path(project_dir).resolve() if project_dir is not None else None
         self._handed = False
-        self.root = Path(tempfile.mkdtemp(prefix="coderemask-")).resolve()
+        _clean_once()
+        self.root = Path(tempfile.mkdtemp(prefix=f"{WORKSPACE_PREFIX}{os.getpid()}-")).resolve()
         self.project = self.root / "project"
         self.home, self.tmp, self.aux = self.root / "home", self.root / "tmp", self.root / "aux"
         try:
@@ -381,7 +426,7 @@ class _Capped:
 
 def _env(workspace: Workspace, extra: Mapping[str, str] | None) -> dict[str, str]:
     env = {
-        "PATH": f"{os.path.dirname(sys.executable)}:{_SYSTEM_PATH}",
+        "PATH": f"{os.path.dirname(sys.executable)}:{SYSTEM_PATH}",
         "HOME": str(workspace.home),
         "TMPDIR": str(workspace.tmp),
         "LANG": "C.UTF-8",

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from coderemask.signals.sandbox import JsonLinesTail, Limits, SandboxResult, Workspace, ignored_names, run
+from coderemask.signals.sandbox import SYSTEM_PATH, JsonLinesTail, Limits, SandboxResult, Workspace, ignored_names, run
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 RunStatus = Literal["ok", "collection_error", "no_tests", "timeout", "crashed", "error"]
@@ -177,13 +179,16 @@ def _collect_message(errors: Sequence[CollectError]) -> str:
 @dataclass
 class RecordLog:
     """The record plugin's lines sorted by kind: finished tests, tests started, collection errors,
-    the session line (None when pytest did not finish) and any other kinds (in order)."""
+    the session line (None when pytest did not finish), the tests collected (None: collection
+    did not finish), what is known of a test that ended the interpreter, and any other kinds."""
 
     tests: dict[str, TestOutcome] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)
     errors: list[CollectError] = field(default_factory=list)
     session: dict[str, Any] | None = None
     other: list[dict[str, Any]] = field(default_factory=list)
+    collected: list[str] | None = None
+    partial: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: Iterable[Mapping[str, Any]]) -> RecordLog:
@@ -199,21 +204,38 @@ class RecordLog:
                                                str(record.get("message") or ""), _frames(record.get("frames"))))
             elif kind == "session":
                 log.session = dict(record)
+            elif kind == "collected":
+                log.collected = [str(n) for n in record.get("nodeids") or ()]
+            elif kind == "partial":
+                log.partial[str(record.get("nodeid"))] = dict(record)
             else:
                 log.other.append(dict(record))
         return log
 
-    def blame_running(self, exc_type: str, message: str) -> None:
-        """The test that started but never finished gets an ``error`` of ``exc_type``."""
+    def blame_running(self, exc_type: str, message: str, frames: Sequence[Frame] = ()) -> str | None:
+        """The test that started but never finished gets an ``error`` of ``exc_type``; returns it.
+
+        What the plugin recorded of it (``os._exit``: frames and lines so far) is kept; else
+        ``frames`` (from a fatal error's dump) are its frames, and those in the target its lines.
+        """
         running = next((n for n in reversed(self.started) if n not in self.tests), None)
-        if running is not None:
-            self.tests[running] = TestOutcome(running, "error", exc_type, message)
+        if running is None:
+            return None
+        known = self.partial.get(running)
+        if known is not None:
+            self.tests[running] = _outcome({**known, "outcome": "error"})
+        else:
+            self.tests[running] = TestOutcome(running, "error", exc_type, message, frames=tuple(frames),
+                                              covered_lines=frozenset(f.line for f in frames if f.in_target))
+        return running
 
 
-def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str) -> TestRun:
+def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str,
+               crash_frames: Sequence[Frame] = ()) -> TestRun:
     """Turn plugin records plus the sandbox's verdict into a TestRun (without target fields).
 
-    ``copy`` is the project copy's path, cut from messages so they name the user's paths.
+    ``copy`` is the project copy's path, cut from messages so they name the user's paths;
+    ``crash_frames``: where a fatal error or a hang left the test that was running.
     """
     log = RecordLog.of(records)
     tests, started, errors, session = log.tests, log.started, log.errors, log.session
@@ -240,7 +262,7 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str)
             status, blame = "crashed", "Crash"
             message = f"pytest did not finish: {sandbox.message}. {_last_line(sandbox.stderr)}".strip()
         if blame is not None:
-            log.blame_running(blame, message)
+            log.blame_running(blame, message, crash_frames)
     else:
         code = int(session.get("exitstatus", code if code is not None else 3))
         if code in (3, 4):
@@ -346,6 +368,7 @@ def run_tests(
     coverage: bool = True,
     plugin_autoload: bool = True,
     test_timeouts: Mapping[str, float] | None = None,
+    python: str | None = None,
 ) -> TestRun:
     """Run pytest on a sandboxed copy of ``project_dir`` with ``overlay`` files replaced.
 
@@ -358,8 +381,9 @@ def run_tests(
     ``plugin_autoload=False`` sets PYTEST_DISABLE_PLUGIN_AUTOLOAD: much faster where heavy
     plugins are installed (here 0.5 s instead of 2-4 s per run), but tests that need a plugin
     (pytest-asyncio, pytest-benchmark fixtures...) then fail. With autoload on, the slow plugins
-    of PRUNABLE_PLUGINS that the project never mentions are still left out. Never raises for
-    anything the code under test does.
+    of PRUNABLE_PLUGINS that the project never mentions are still left out. ``python``: the
+    interpreter that runs pytest (default: this one; see ``coderemask.interpreter``). Never
+    raises for anything the code under test does.
     """
     project = Path(project_dir).resolve()
     target = _inside(project, target_file)
@@ -371,7 +395,7 @@ def run_tests(
     assert target is not None
     run = _pytest(project, overlay, tests, {"target": target, "lines": list(target_lines) if target_lines else None},
                   timeout=timeout, test_timeout=test_timeout, limits=limits, extra_args=extra_args,
-                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts)
+                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts, python=python)
     return replace(run, target_file=target, target_lines=target_lines)
 
 
@@ -386,32 +410,123 @@ def run_suite(
     extra_args: Sequence[str] = (),
     coverage: bool = True,
     plugin_autoload: bool = True,
+    python: str | None = None,
 ) -> TestRun:
     """Run a project's pytest suite (or ``tests``) on a sandboxed copy, with per-test coverage of
     every source file of the project (``TestOutcome.covered_at``: (file, line) pairs; test
     modules, conftest.py and test folders are not source). Frames in source files are marked
-    ``in_target``. Same values-not-exceptions contract as ``run_tests``."""
+    ``in_target``. Same values-not-exceptions contract (and ``python``) as ``run_tests``."""
     project = Path(project_dir).resolve()
     overlay = {(_inside(project, k) or k): v for k, v in (overlay or {}).items()}
     problem = _bad_input(project, "", tests or (), {"": ""})
     if problem is not None:
         return TestRun("error", (), message=problem)
     return _pytest(project, overlay, tests, {"scope": "project"}, timeout=timeout, test_timeout=test_timeout,
-                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload)
+                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload,
+                   python=python)
 
 
 def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
             timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
-            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None) -> TestRun:
-    """One sandboxed pytest run with the plugin; ``scope`` holds the plugin's target settings."""
-    limits = replace(limits or Limits(), wall_seconds=timeout)
-    with Workspace(project, overlay) as ws:
-        launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
-                                test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
-                                extra_args=extra_args)
-        sandbox = run(launch.argv, workspace=ws, limits=limits, env=launch.env)
-        records = read_records(launch.results)
-    return _interpret(records, sandbox, str(ws.project))
+            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None,
+            python: str | None = None) -> TestRun:
+    """Sandboxed pytest runs with the plugin; ``scope`` holds the plugin's target settings.
+
+    A test that ends the interpreter (``os._exit``, a segfault) or that a watchdog stops (it
+    swallowed its time limit) is recorded as an ``error`` (``Crash`` / ``Timeout``, with where
+    it died), and the tests not run yet run in a fresh process, within the same ``timeout``.
+    """
+    end = time.monotonic() + timeout
+    own = dict(test_timeouts or {})
+    parts: list[TestRun] = []
+    done: list[str] = []
+    while True:
+        left = max(end - time.monotonic(), 0.1)
+        with Workspace(project, overlay) as ws:
+            crash_log = ws.aux / "crash.log"
+            launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
+                                    test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
+                                    extra_args=extra_args, settings={"done": done, "crash_log": str(crash_log)},
+                                    python=python)
+            watchdog = _Watchdog(launch.results, time.monotonic() + left,
+                                 lambda nodeid: own.get(nodeid, test_timeout or 0.0))
+            sandbox = run(launch.argv, workspace=ws, limits=replace(limits or Limits(), wall_seconds=left),
+                          env=launch.env, deadline=watchdog)
+            records = read_records(launch.results)
+            frames = dumped_frames(crash_log.read_text(encoding="utf-8", errors="replace")
+                                   if crash_log.is_file() else "", str(ws.project), scope)
+            part = _interpret(records, sandbox, str(ws.project), frames)
+        parts.append(part)
+        collected = RecordLog.of(records).collected
+        ran = [t.nodeid for t in part.tests]
+        remaining = [n for n in collected or () if n not in ran]
+        if part.status not in ("crashed", "timeout") or not remaining or not ran or end - time.monotonic() < 1.0:
+            return _merged(parts)
+        done += ran
+
+
+class _Watchdog:
+    """The moving deadline of one pytest run: the wall limit ``end`` and, while a test runs, its
+    own limit (``limit(nodeid)`` seconds, 0: none) plus an allowance for setup and teardown."""
+
+    def __init__(self, results: Path, end: float, limit: Callable[[str], float]) -> None:
+        self.tail, self.end, self.limit = JsonLinesTail(results), end, limit
+        self.running: str | None = None
+        self.since = 0.0
+
+    def __call__(self) -> float:
+        for record in self.tail.read_new():
+            if record.get("kind") == "start":
+                self.running, self.since = str(record.get("nodeid")), time.monotonic()
+            elif record.get("kind") == "test":
+                self.running = None
+        limit = self.limit(self.running) if self.running is not None else 0.0
+        return min(self.end, self.since + limit + max(5.0, limit)) if limit > 0 else self.end
+
+
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>.+)", line (?P<line>\d+) in (?P<name>.+)$')
+
+
+def dumped_frames(text: str, copy: str, scope: Mapping[str, Any]) -> tuple[Frame, ...]:
+    """The last stack ``faulthandler`` wrote in ``text`` (most recent call first) since the last
+    test began (the plugin's ``coderemask-test:`` line), outermost first, as frames of the project
+    ``copy``; those in the target file's ``scope["lines"]`` are ``in_target`` (project scope: none)."""
+    stacks: list[list[tuple[str, int, str]]] = []
+    for line in text.splitlines():
+        match = _DUMP_FRAME.match(line)
+        if line.startswith("coderemask-test:"):
+            stacks = []
+        elif "most recent call first" in line:
+            stacks.append([])
+        elif match and stacks:
+            stacks[-1].append((match["file"], int(match["line"]), match["name"].strip()))
+    frames = []
+    lines = scope.get("lines")
+    for file, number, name in reversed(stacks[-1] if stacks else []):
+        relative = _inside(Path(copy), os.path.realpath(file))
+        if relative is None:
+            continue
+        inside = relative == scope.get("target") and (not lines or lines[0] <= number <= lines[1])
+        frames.append(Frame(relative, number, name, inside))
+    return tuple(frames)
+
+
+def _merged(parts: Sequence[TestRun]) -> TestRun:
+    """One TestRun of a run resumed after crashes: every part's tests, the last part's status
+    (``ok`` when it only ran what was left), and a warning per resumption."""
+    last = parts[-1]
+    if len(parts) == 1:
+        return last
+    tests = {t.nodeid: t for part in parts for t in part.tests}
+    warnings = [w for part in parts for w in part.warnings]
+    warnings += [f"pytest {p.status} ({p.message}); the tests not run yet ran in a fresh process" for p in parts[:-1]]
+    status, message = last.status, last.message
+    if status in ("ok", "no_tests"):
+        failing = sum(t.outcome in ("failed", "error") for t in tests.values())
+        status, message = "ok", f"{len(tests) - failing} passed or skipped, {failing} failed"
+    return replace(last, status=status, message=message, tests=tuple(tests.values()),
+                   collect_errors=parts[0].collect_errors, seconds=sum(p.seconds for p in parts),
+                   warnings=tuple(dict.fromkeys(warnings)))
 
 
 @dataclass(frozen=True)
@@ -429,10 +544,11 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
                    test_timeouts: Mapping[str, float] | None = None, coverage: bool = True,
                    plugin_autoload: bool = True, extra_args: Sequence[str] = (),
                    plugins: Sequence[tuple[str, str]] = (), helpers: Sequence[tuple[str, str]] = (),
-                   settings: Mapping[str, Any] | None = None) -> PytestLaunch:
+                   settings: Mapping[str, Any] | None = None, python: str | None = None) -> PytestLaunch:
     """Copy the record plugin (and ``plugins``: (helper file, module name), loaded with ``-p``;
     ``helpers``: modules they import) into ``ws.aux``, write the plugin's config (plus
-    ``settings``) and build the pytest command line for ``tests``."""
+    ``settings``) and build the pytest command line for ``tests``, run by ``python`` (default:
+    this interpreter; its folder leads PATH, as in an activated environment)."""
     # absolute test paths inside the project must name the copy, never the original
     tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
     ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
@@ -458,9 +574,12 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
         python_path.append(str(ws.project / "src"))
     pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
     loaded = [arg for _, module in plugins for arg in ("-p", module)]
-    argv = [sys.executable, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
+    interpreter = python or sys.executable
+    argv = [interpreter, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
             *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
     env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config_path)}
+    if python:
+        env["PATH"] = os.pathsep.join([os.path.dirname(python), *SYSTEM_PATH.split(os.pathsep)])
     if not plugin_autoload:
         env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     return PytestLaunch(argv, env, results, config)
