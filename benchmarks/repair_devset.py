@@ -64,9 +64,8 @@ def _function_key(source: str, qualname: str) -> str | None:
 
 
 def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
-    from coderemask.repair import repair
     from coderemask.results import Solved
-    from coderemask.tasks import file_task
+    from coderemask.tasks import file_task, run_task
 
     src = BUGS / entry["file"]
     with tempfile.TemporaryDirectory(prefix="devset-") as tmp:
@@ -78,12 +77,11 @@ def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
         try:
             task = file_task(f"{target}::{entry['function']}", "fix", project=folder)
             left = max(timeout - (time.monotonic() - t0), 0.01)  # the baseline run counts too
-            result = repair(task.problem, model, task.checker, _config(setting, left))
+            done = run_task(task, "fix", model, _config(setting, left))
         except Exception as exc:  # noqa: BLE001 - a benchmark reports, it does not stop
             return {"id": entry["id"], "setting": setting, "error": f"{type(exc).__name__}: {exc}"}
         seconds = time.monotonic() - t0
-        code = result.code if not hasattr(result, "best_code") else result.best_code
-        new_text = task.place(code) if code else task.file_text
+        result, new_text = done.result, done.new_text
         reference = (src.parent / (src.name + ".fixed")).read_text()
         same = _function_key(new_text, entry["function"]) == _function_key(reference, entry["function"])
         search = result.search
@@ -92,7 +90,7 @@ def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
                 "seconds": round(seconds, 2), "rounds": len(result.rounds), "nfe": result.nfe,
                 "tested": search.tested if search and search.searches else sum(len(r.attempts) for r in result.rounds),
                 "rank": search.winning_rank if search else None,
-                "edit": search.winning_edit if search else "", "reason": getattr(result, "reason", "")}
+                "edit": search.winning_edit if search else "", "reason": result.reason}
 
 
 def main() -> int:

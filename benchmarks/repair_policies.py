@@ -20,8 +20,9 @@ import numpy as np
 
 from coderemask.evaluation.humaneval_tasks import judge, record_task
 from coderemask.model import load_model
-from coderemask.repair import RepairConfig, repair
-from coderemask.results import Budget, Failed
+from coderemask.repair import RepairConfig
+from coderemask.results import Budget
+from coderemask.tasks import run_task
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,10 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         for rec in records:
             task = record_task(rec, body=rec["buggy_solution"], feedback=args.feedback)
             t0 = time.time()
-            result = repair(task.problem, model, task.checker, cfg)
-            code = result.best_code if isinstance(result, Failed) else result.code
+            done = run_task(task, "repair", model, cfg)
+            result = done.result
             tasks.append(task)
-            finals.append(code or task.problem.code)
+            finals.append(done.code)
             nfes.append(result.nfe)
             secs.append(time.time() - t0)
             statuses.append(result.status)

@@ -171,7 +171,7 @@ class PytestChecker:
 
     def place(self, code: str) -> str:
         """The file text with ``code`` in place of the function."""
-        return self.file_text[: self.span.start] + code + self.file_text[self.span.end :]
+        return self.span.splice(self.file_text, code)
 
     def _lines(self, code: str) -> tuple[int, int]:
         return self.first_line, self.first_line + code.count("\n")

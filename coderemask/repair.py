@@ -228,7 +228,7 @@ class _Loop:
                     return self._result(current, True, "no tests: it parses and no witness accuses any span")
         except KeyboardInterrupt:
             best = max(self.cache.values(), key=_Scored.rank, default=None)
-            return Failed(reason="interrupted", best_code=best.code if best else None, rounds=tuple(self.rounds),
+            return Failed(reason="interrupted", code=best.code if best else None, rounds=tuple(self.rounds),
                           nfe=self.nfe, seconds=self._elapsed(), search=self._search_summary())
 
     def _search_due(self, current: _Scored, start_empty: bool) -> bool:
@@ -455,11 +455,11 @@ class _Loop:
             self.on_round(rnd)
 
     def _result(self, current: _Scored, solved: bool, why: str) -> RepairResult:
-        common = dict(code=current.code, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
-                      passed=current.verdict.passed if current.verdict else None,
-                      total=current.verdict.total if current.verdict else None, parses=current.parses,
-                      search=self._search_summary())
-        return Solved(**common, note=why) if solved else GaveUp(**common, reason=why)
+        kind = Solved if solved else GaveUp
+        return kind(code=current.code, reason=why, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
+                    passed=current.verdict.passed if current.verdict else None,
+                    total=current.verdict.total if current.verdict else None, parses=current.parses,
+                    search=self._search_summary())
 
 
 def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:

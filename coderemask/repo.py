@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 
 from .errors import CoderemaskError
 from .model.base import Denoiser
-from .repair import RepairConfig, repair
+from .repair import RepairConfig
 from .results import Failed, Solved, schema
 from .signals.localize import Spectrum, get_formula
 from .signals.tests import TestRun, run_suite
@@ -33,7 +33,7 @@ from .signals.timing import TimeLimits
 from .source import SourceError, list_functions, read_source
 from .backups import Backup, write_atomically
 from .project import TestSelectionError, check_test_run
-from .tasks import file_task
+from .tasks import file_task, run_task
 from .writeback import digest
 
 
@@ -243,13 +243,13 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
                      time_limits=time_limits, baseline=baseline if text is None else None, fork=fork, python=python)
     read_digests.setdefault(suspect.file, digest(task.file_text))
     on_event(f"repairing {suspect.file}::{suspect.qualname} with {len(covering)} test(s)")
-    result = repair(task.problem, model, task.checker, replace(config, budget=per_function))
+    done = run_task(task, "fix", model, replace(config, budget=per_function))
+    result, new_text = done.result, done.new_text
     outcome.nfe, outcome.seconds = result.nfe, round(result.seconds, 3)
     if not isinstance(result, Solved):
         reason = result.reason if not isinstance(result, Failed) else f"failed: {result.reason}"
         outcome.status, outcome.why = "not_fixed", reason
         return
-    new_text = task.place(result.code)
     candidate = {**overlay, suspect.file: new_text}
     check = run_suite(root, overlay=candidate, extra_args=extra_args, coverage=False, python=python)
     broken = sorted(t.nodeid for t in check.failing if t.nodeid in passing_before)

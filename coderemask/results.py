@@ -129,13 +129,19 @@ class Round:
 
 @dataclass(frozen=True)
 class _Outcome:
-    code: str
+    """The fields every result shares, so front-ends read any of them the same way.
+
+    code: the solution (Solved), the best candidate (GaveUp), the best so far or None (Failed);
+    reason: why the run ended, in words."""
+
+    code: str | None
+    reason: str
     rounds: tuple[Round, ...]
     nfe: int
     seconds: float
-    passed: int | None
-    total: int | None
-    parses: bool
+    passed: int | None = None
+    total: int | None = None
+    parses: bool = False
     search: SearchSummary | None = None
 
 
@@ -143,7 +149,6 @@ class _Outcome:
 class Solved(_Outcome):
     """The code parses and the tests pass (or, without tests, parses with converged confidence)."""
 
-    note: str = ""
     status = "solved"
 
 
@@ -151,20 +156,13 @@ class Solved(_Outcome):
 class GaveUp(_Outcome):
     """The budget ran out or no witness pointed anywhere; ``code`` is the best candidate."""
 
-    reason: str = ""
     status = "gave_up"
 
 
 @dataclass(frozen=True)
-class Failed:
-    """The run could not go on (interrupted, model error); ``best_code`` is the best so far."""
+class Failed(_Outcome):
+    """The run could not go on (interrupted, model error); ``code`` is the best so far, or None."""
 
-    reason: str
-    best_code: str | None
-    rounds: tuple[Round, ...]
-    nfe: int
-    seconds: float
-    search: SearchSummary | None = None
     status = "failed"
 
 
@@ -219,11 +217,9 @@ def to_dict(result: RepairResult) -> dict[str, Any]:
                            "seconds": round(result.seconds, 3), **cost(result.rounds),
                            "search": result.search.to_json() if result.search is not None else None,
                            "rounds": [_round_json(r) for r in result.rounds]}
-    if isinstance(result, Failed):
-        out.update(reason=result.reason, code=result.best_code)
-    else:
-        out.update(code=result.code, parses=result.parses, passed=result.passed, total=result.total,
-                   reason=result.note if isinstance(result, Solved) else result.reason)
+    out.update(reason=result.reason, code=result.code)
+    if not isinstance(result, Failed):
+        out.update(parses=result.parses, passed=result.passed, total=result.total)
     return out
 
 

@@ -18,9 +18,7 @@ from __future__ import annotations
 import ast
 import difflib
 import inspect
-import io
 import re
-import tokenize
 import warnings
 from dataclasses import dataclass, replace
 from os import PathLike
@@ -66,10 +64,6 @@ class TargetNotFoundError(SourceError):
 
 class TargetSpecError(SourceError):
     """A target spec (``path::Qual.name`` or ``path:LINE``) is malformed."""
-
-
-class StaleTargetError(SourceError):
-    """The text given to a replace no longer holds the target where it was found."""
 
 
 # ----------------------------------------------------------------------------- reading and specs
@@ -537,117 +531,3 @@ def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None
         signature=text[def_start:header_end].strip(), docstring=docstring, is_stub=False,
         note=f"the file does not parse ({error.detail} at line {error.line}); found by tree-sitter",
     )
-
-
-# ----------------------------------------------------------------------------- replacing
-
-
-def _continuation_lines(text: str) -> set[int]:
-    """0-based lines that start inside a multi-line token (a triple-quoted string, ...).
-
-    Broken code tokenizes as far as it can; lines after the failure count as code.
-    """
-    inside: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.end[0] > tok.start[0]:
-                inside.update(range(tok.start[0], tok.end[0]))  # 1-based start+1..end -> 0-based
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return inside
-
-
-def _rebase(lines: list[str], indent: str) -> list[str]:
-    """Re-indent code lines so the first one starts with ``indent`` (string interiors untouched).
-
-    Only when every code line starts with the first line's indentation; otherwise unchanged.
-    """
-    inside = _continuation_lines("\n".join(lines) + "\n")
-    code = [i for i, line in enumerate(lines) if line.strip() and i not in inside]
-    if not code:
-        return lines
-    first = lines[code[0]]
-    current = first[: len(first) - len(first.lstrip())]
-    if current == indent or not all(lines[i].startswith(current) for i in code):
-        return lines
-    return [indent + line[len(current) :] if i in code else line for i, line in enumerate(lines)]
-
-
-def _fit(new_text: str, *, indent: str, newline: str, final_newline: bool, reindent: bool) -> str:
-    """``new_text`` without blank lines around it, with ``newline`` line breaks, re-indented."""
-    lines = _NEWLINE.split(new_text)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if reindent:
-        lines = _rebase(lines, indent)
-    out = newline.join(lines)
-    return out + newline if final_newline and lines else out
-
-
-def _check_fresh(file_text: str, target: Target) -> None:
-    if file_text[target.span.start : target.span.end] != target.text:
-        raise StaleTargetError(
-            f"{target.where}: {target.qualname!r} is no longer at characters {target.span.start}-"
-            f"{target.span.end} of this text; find it again before replacing it"
-        )
-
-
-def replace_function(file_text: str, target: Target, new_function_text: str, *, reindent: bool = True) -> str:
-    """``file_text`` with the target's lines replaced by ``new_function_text``.
-
-    Everything outside ``target.span`` stays identical. The new text gets the target's line
-    breaks, loses blank lines around it, ends with a line break when the old text did, and (with
-    ``reindent``) is shifted to the target's indentation, leaving multi-line strings alone.
-    """
-    _check_fresh(file_text, target)
-    fitted = _fit(
-        new_function_text,
-        indent=target.indent,
-        newline=target.newline,
-        final_newline=target.text.endswith(("\n", "\r")),
-        reindent=reindent,
-    )
-    return file_text[: target.span.start] + fitted + file_text[target.span.end :]
-
-
-def replace_body(
-    file_text: str, target: Target, new_body: str, *, keep_docstring: bool = True, reindent: bool = True
-) -> str:
-    """``file_text`` with the target's body (``code_span``, or ``body_span`` when not
-    ``keep_docstring``) replaced by ``new_body``, fitted as in :func:`replace_function` to the
-    body's indentation. A one-line body (``def f(): ...``) stays on its line when the new body
-    is one line too, and otherwise moves onto lines of its own."""
-    _check_fresh(file_text, target)
-    region = target.code_span if keep_docstring else target.body_span
-    old = file_text[region.start : region.end]
-    if target.one_line_body:
-        lines = [line for line in _NEWLINE.split(new_body) if line.strip()]
-        if len(lines) == 1 and len(region) > 0:
-            lead = old[: len(old) - len(old.lstrip())]
-            return file_text[: region.start] + lead + lines[0].strip() + file_text[region.end :]
-        if keep_docstring and target.docstring_span is not None:
-            doc = target.docstring_span
-            body = _fit(new_body, indent="", newline="\n", final_newline=False, reindent=reindent)
-            new_body = file_text[doc.start : doc.end] + "\n" + body
-        region = target.body_span
-        fitted = _fit(
-            new_body,
-            indent=target.body_indent,
-            newline=target.newline,
-            final_newline=False,
-            reindent=reindent,
-        )
-        return file_text[: region.start] + target.newline + fitted + file_text[region.end :]
-    fitted = _fit(
-        new_body,
-        indent=target.body_indent,
-        newline=target.newline,
-        # An empty region at a line start (a docstring-only body) gets whole lines.
-        final_newline=old.endswith(("\n", "\r"))
-        or (not old and file_text[region.start - 1 : region.start] in "\r\n"),
-        reindent=reindent,
-    )
-    lead = target.newline if fitted and region.start > 0 and file_text[region.start - 1] not in "\r\n" else ""
-    return file_text[: region.start] + lead + fitted + file_text[region.end :]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Callable, Literal, Protocol, Sequence
 
 from .checkers import PytestChecker, ScriptChecker
 from .docstring_tests import example_tests
@@ -28,9 +28,51 @@ from .source import Target, TargetSpec, load_target
 from .types import Span
 from .writeback import unified_diff
 
+if TYPE_CHECKING:
+    from .model.base import Denoiser
+    from .repair import RepairConfig
+    from .results import RepairResult, Round
+
 Mode = Literal["complete", "fix"]
 
-__all__ = ["FileTask", "Mode", "TestSelectionError", "default_fix_tests", "file_task", "problem_from_target"]
+__all__ = ["FileTask", "Mode", "RunnableTask", "TaskRun", "TestSelectionError", "default_fix_tests", "file_task",
+           "problem_from_target", "run_task"]
+
+
+class RunnableTask(Protocol):
+    """What ``run_task`` needs: a file task (``FileTask``) or an evaluation record (``RecordTask``)."""
+
+    @property
+    def problem(self) -> Problem: ...
+
+    @property
+    def checker(self) -> Checker | None: ...
+
+    def place(self, code: str) -> str:
+        """The whole file (or module) with ``code`` in place of the function."""
+        ...
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """A finished run: the result, the function's code to keep (the result's, else the original)
+    and the file text with that code in place (the original text when nothing was kept)."""
+
+    result: RepairResult
+    code: str
+    new_text: str
+
+
+def run_task(task: RunnableTask, mode: str, model: Denoiser, config: RepairConfig, *,
+             on_round: Callable[[Round], None] | None = None) -> TaskRun:
+    """The one task runner every front-end calls (fix/complete, editor and LSP, repo, eval):
+    ``complete`` writes the body (then searches when tests exist), any other mode repairs."""
+    from .repair import complete, repair
+
+    run = complete if mode == "complete" else repair
+    result = run(task.problem, model, task.checker, config, on_round=on_round)
+    code = result.code if result.code is not None else task.problem.code
+    return TaskRun(result=result, code=code, new_text=task.place(code))
 
 
 @dataclass(frozen=True)
@@ -48,7 +90,7 @@ class FileTask:
 
     def place(self, code: str) -> str:
         """The file text with ``code`` in place of the function."""
-        return self.file_text[: self.span_in_file.start] + code + self.file_text[self.span_in_file.end :]
+        return self.span_in_file.splice(self.file_text, code)
 
     @property
     def relpath(self) -> str:

@@ -26,6 +26,11 @@ class Span:
         """True when the two ranges share at least one character."""
         return self.start < other.end and other.start < self.end
 
+    def splice(self, text: str, new: str) -> str:
+        """``text`` with its characters ``[start, end)`` replaced by ``new``: the one place a
+        function's new code is put into its file (tasks, checkers, eval records)."""
+        return text[: self.start] + new + text[self.end :]
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:

@@ -96,7 +96,7 @@ def test_without_tests_it_stops_when_the_code_parses_and_confidence_settles() ->
     solution = "def f(x):\n    return x\n"
     result = repair(problem("def f(x):\n    return x)\n"), OracleDenoiser(solution), None, config())
     assert isinstance(result, Solved) and result.code == solution
-    assert "confidence" in result.note or "parses" in result.note
+    assert "confidence" in result.reason or "parses" in result.reason
 
 
 def test_already_passing_code_costs_nothing() -> None:

@@ -44,7 +44,7 @@ class RecordTask:
     module_suffix: str
     hidden_test: str
 
-    def module(self, code: str) -> str:
+    def place(self, code: str) -> str:
         """The whole module with ``code`` as the entry-point function."""
         return self.module_prefix + code + self.module_suffix
 
@@ -140,4 +140,4 @@ def eval_task(record: dict, mode: Mode, feedback: Feedback = "public") -> Record
 
 def judge(tasks: Sequence[RecordTask], codes: Sequence[str], *, timeout: float = 10.0) -> list[bool]:
     """Hidden-test verdict for each (task, final code) pair, in one sandbox batch."""
-    return passes([(t.module(c), t.hidden_test) for t, c in zip(tasks, codes)], timeout=timeout)
+    return passes([(t.place(c), t.hidden_test) for t, c in zip(tasks, codes)], timeout=timeout)

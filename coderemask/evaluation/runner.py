@@ -27,9 +27,10 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from .. import safejson
 from ..errors import ConfigError, CoderemaskError
-from ..repair import RepairConfig, complete, repair
-from ..results import Budget, Failed
+from ..repair import RepairConfig
+from ..results import Budget
 from .datasets import Task
+from ..tasks import run_task
 from .humaneval_tasks import eval_task, judge
 from .settings import get_setting, setting_config
 
@@ -160,13 +161,11 @@ class SampleRunner:
             slots = plan.slots if "suffix" not in job.record else max(1, plan.slots // 2)
             config = replace(config, complete_slots=slots, seed=plan.seed + job.sample)
             checker = task.checker if get_setting(job.setting).uses_tests else None
-            run = complete if plan.mode == "complete" else repair
-            result = run(task.problem, self.model, checker, config)
-            code = result.best_code if isinstance(result, Failed) else result.code
-            code = code if code is not None else task.problem.code
+            done = run_task(replace(task, checker=checker), plan.mode, self.model, config)
+            result, code = done.result, done.code
             passed = judge([task], [code], timeout=plan.judge_timeout)[0]
-            line.update(passed=bool(passed), status=result.status, reason=getattr(result, "reason", "")
-                        or getattr(result, "note", ""), public_tests=checker is not None and bool(
+            line.update(passed=bool(passed), status=result.status, reason=result.reason,
+                        public_tests=checker is not None and bool(
                             getattr(checker, "tests", ())), nfe=result.nfe, rounds=len(result.rounds),
                         seconds=round(time.monotonic() - started, 3), code=code)
         except Exception as exc:  # one broken sample is reported, not fatal to the run

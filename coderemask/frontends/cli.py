@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import NoReturn, Sequence
 
 from ..errors import CoderemaskError
 from . import (editor, eval_command, locate, lsp, make_bugs, model_commands, repair_commands, repo_command,
                undo_command)
 from .common import EXIT_USAGE, Command, interrupted
+from .project_defaults import apply_defaults, load_defaults
 
 COMMANDS: list[Command] = (repair_commands.COMMANDS + [undo_command.COMMAND, repo_command.COMMAND, locate.COMMAND,
                                                        editor.COMMAND, lsp.COMMAND]
@@ -44,6 +46,12 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
     return parser
 
 
+def _subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of the subcommands (argparse keeps them in its subparsers action)."""
+    return [p for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for p in action.choices.values()]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line; returns the exit code.
 
@@ -52,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = ""
     try:
         parser = build_parser(COMMANDS)
+        source, values = load_defaults(Path.cwd())  # [tool.coderemask] of the project's pyproject.toml
+        if source is not None:
+            apply_defaults(_subcommand_parsers(parser), source, values)
         args = parser.parse_args(argv)
         command = f" {args.command}" if args.command else ""
         if not getattr(args, "_run", None):

@@ -173,15 +173,15 @@ class Server:
         """Run one request; emits progress and returns the result object."""
         from ..interpreter import test_python
         from ..policy import policy_config
-        from ..results import Budget, Failed
+        from ..results import Budget
         from ..source import TargetSpec
-        from ..tasks import file_task
+        from ..tasks import file_task, run_task
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
         task = file_task(spec, req.mode, tests=req.tests, text=req.text,  # refuses unknown test ids
                          python=test_python(req.python))
-        from ..repair import RepairConfig, complete, repair  # imports torch: only for a request to serve
+        from ..repair import RepairConfig  # imports torch: only for a request to serve
 
         defaults = Budget()
         budget = Budget(max_nfe=int(req.budget.get("max_nfe", defaults.max_nfe)),
@@ -195,17 +195,14 @@ class Server:
                        "seconds": round(rnd.seconds, 3), "parses": best.parses, "tests_passed": best.passed,
                        "tests_total": best.total})
 
-        run = complete if req.mode == "complete" else repair
-        result = run(task.problem, self.model, task.checker, config, on_round=on_round)
-        code = result.best_code if isinstance(result, Failed) else result.code
-        new_code = code if code is not None else task.problem.code
+        done = run_task(task, req.mode, self.model, config, on_round=on_round)
+        result, new_code, reason = done.result, done.code, done.result.reason
         span = task.span_in_file
-        reason = getattr(result, "reason", "") or getattr(result, "note", "")
         return {
             "id": req.id, "event": "result", "status": result.status, "reason": reason,
             "function": task.target.qualname, "text": new_code,
             "range": {"start": position(task.file_text, span.start), "end": position(task.file_text, span.end)},
-            "diff": task.diff(task.place(new_code)),
+            "diff": task.diff(done.new_text),
             "summary": (f"{result.status}{': ' + reason if reason else ''} ({task.tests_described}; "
                         f"NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)"),
             "nfe": result.nfe, "seconds": round(result.seconds, 3), "rounds": len(result.rounds),

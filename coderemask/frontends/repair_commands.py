@@ -163,7 +163,7 @@ def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
         from ..interpreter import test_python
         from ..results import Failed, Solved, cost_text
-        from ..tasks import file_task
+        from ..tasks import file_task, run_task
         from ..backups import write_atomically
         from ..writeback import check_writable, digest
 
@@ -178,7 +178,6 @@ def _run(mode: str):
                          cwd=Path.cwd(), python=python)
         if args.write:
             check_writable(task.file_path)  # a read-only file is refused now, and again when writing
-        from ..repair import complete, repair  # imports torch
 
         config = _config(args)
         if mode == "complete" and not task.target.is_stub:
@@ -188,12 +187,10 @@ def _run(mode: str):
         print(f"{mode} {task.target.qualname} ({task.file_path}); checked by {task.tests_described}",
               file=sys.stderr)
         model = load_model_from_args(args)
-        run_fn = complete if mode == "complete" else repair
         left = max(args.timeout - (time.monotonic() - started), 0.01)
         config = replace(config, budget=replace(config.budget, max_seconds=left))
-        result = run_fn(task.problem, model, task.checker, config, on_round=_progress(args))
-        code = result.best_code if isinstance(result, Failed) else result.code
-        new_text = task.place(code) if code is not None else task.file_text
+        done = run_task(task, mode, model, config, on_round=_progress(args))
+        result, new_text = done.result, done.new_text
         if args.json:
             print(json.dumps(json_report(mode, task, result, new_text), indent=2))
         elif args.explain:
@@ -201,9 +198,8 @@ def _run(mode: str):
             print(task.diff(new_text), end="")
         else:
             print(task.diff(new_text), end="")
-        reason = getattr(result, "reason", "") or getattr(result, "note", "")
         cost = cost_text(result)
-        print(f"{result.status}: {reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
+        print(f"{result.status}: {result.reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
               f"{'; ' + cost if cost else ''})", file=sys.stderr)
         if result.search is not None and result.search.searches:
             print(f"search: {result.search.describe()}", file=sys.stderr)
