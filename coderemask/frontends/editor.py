@@ -17,13 +17,16 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from .. import safejson
 from ..errors import CoderemaskError
 from .cli import EXIT_OK, Command
 from .model_commands import _add_model_arguments
 from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
+
+if TYPE_CHECKING:
+    from ..tasks import Mode
 
 PROTOCOL_VERSION = 1
 MODES = ("complete", "fix")
@@ -43,7 +46,7 @@ class Request:
     """A validated ``fix`` / ``complete`` request."""
 
     id: Any
-    mode: str
+    mode: Mode
     file: Path
     text: str | None
     line: int | None
