@@ -28,7 +28,7 @@ from .signals.localize import fault_evidence
 from .signals.pytest_session import SessionCandidate, SessionResult, TestPlan, fork_available, run_session, swap_blocker
 from .signals.sandbox import Candidate, CandidateResult, run_batch
 from .signals.timing import TimeLimits, timed_out
-from .signals.tests import Frame, TestOutcome, TestRun, _inside, run_tests
+from .signals.tests import Frame, Outcome, TestOutcome, TestRun, _inside, run_tests
 from .types import Evidence, Span
 
 # ------------------------------------------------------------------------- script tests
@@ -74,7 +74,7 @@ def as_test_run(results: Sequence[CandidateResult], first_line: int, n_lines: in
     for j, r in enumerate(results):
         frames = tuple(Frame(name, line, "", name == "<candidate>" and first_line <= line <= last)
                        for name, line in r.frames)
-        outcome = "passed" if r.passed else ("failed" if r.status == "failed" else "error")
+        outcome: Outcome = "passed" if r.passed else ("failed" if r.status == "failed" else "error")
         covered = frozenset(x for x in r.lines if first_line <= x <= last)
         outcomes.append(TestOutcome(f"test_{j}", outcome, r.exc_type, r.message, frames, covered, r.seconds))
     return TestRun("ok", tuple(outcomes), target_file="<candidate>", target_lines=(first_line, last))

@@ -227,8 +227,8 @@ class _Loop:
                 if plan is None and not has_tests and current.parses:
                     return self._result(current, True, "no tests: it parses and no witness accuses any span")
         except KeyboardInterrupt:
-            best = max(self.cache.values(), key=_Scored.rank, default=None)
-            return Failed(reason="interrupted", code=best.code if best else None, rounds=tuple(self.rounds),
+            kept = max(self.cache.values(), key=_Scored.rank, default=None)
+            return Failed(reason="interrupted", code=kept.code if kept else None, rounds=tuple(self.rounds),
                           nfe=self.nfe, seconds=self._elapsed(), search=self._search_summary())
 
     def _search_due(self, current: _Scored, start_empty: bool) -> bool:
@@ -292,10 +292,10 @@ class _Loop:
         if improved and best.solved(True):
             self.tally["winning_rank"] = winner.rank
             self.tally["winning_edit"] = winner.describe()
-        lines = sorted({c.edit.line for c in batch})
+        edited = sorted({c.edit.line for c in batch})
         plan = RemaskPlan(spans=(), steps=rank_nfe, whole=False,
                           reason=f"search: candidates {batch[0].rank}-{batch[-1].rank} (edit "
-                                 f"{self.depth.get(base, 0) + 1}; lines {', '.join(map(str, lines))})")
+                                 f"{self.depth.get(base, 0) + 1}; lines {', '.join(map(str, edited))})")
         self._record(plan, rank_nfe, rank_nfe, scored, best, improved, rank_nfe=rank_nfe, rank_seconds=rank_seconds,
                      candidates=batch)
         return best if improved else None
@@ -442,7 +442,8 @@ class _Loop:
                 improved: bool, *, rank_nfe: int = 0, rank_seconds: float = 0.0,
                 denoise_seconds: float = 0.0, candidates: Sequence[Candidate] = ()) -> None:
         """Append a Round (``candidates``: the search candidates ``scored`` came from, if any)."""
-        notes = [(c.describe(), c.rank, c.priority) for c in candidates] or [("", None, None)] * len(scored)
+        notes: list[tuple[str, int | None, float | None]] = [(c.describe(), c.rank, c.priority) for c in candidates]
+        notes = notes or [("", None, None)] * len(scored)
         attempts = tuple(Attempt(code=s.code, parses=s.parses, passed=s.verdict.passed if s.verdict else None,
                                  total=s.verdict.total if s.verdict else None, confidence=s.confidence,
                                  edit=note, rank=rank, score=score)
@@ -462,6 +463,11 @@ class _Loop:
                     search=self._search_summary())
 
 
-def with_budget(config: RepairConfig, **changes: float | int) -> RepairConfig:
-    """A copy of ``config`` with some budget fields changed."""
-    return replace(config, budget=replace(config.budget, **changes))
+def with_budget(config: RepairConfig, *, max_nfe: int | None = None, max_rounds: int | None = None,
+                max_seconds: float | None = None) -> RepairConfig:
+    """A copy of ``config`` with the budget fields given (not None) changed."""
+    old = config.budget
+    budget = Budget(max_nfe=old.max_nfe if max_nfe is None else max_nfe,
+                    max_rounds=old.max_rounds if max_rounds is None else max_rounds,
+                    max_seconds=old.max_seconds if max_seconds is None else max_seconds)
+    return replace(config, budget=budget)

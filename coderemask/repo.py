@@ -128,7 +128,9 @@ def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceba
             nested = [g for g in functions if g is not fn and fn.start_line < g.start_line and g.end_line <= fn.end_line]
             own = [n for n in range(fn.start_line, fn.end_line + 1)
                    if not any(g.start_line <= n <= g.end_line for g in nested)]  # nested ones rank themselves
-            best, best_line, failed_tests, passed_tests = 0.0, fn.start_line, set(), set()
+            best, best_line = 0.0, fn.start_line
+            failed_tests: set[str] = set()
+            passed_tests: set[str] = set()
             for n in own:
                 passed_tests.update(passed_at.get((file, n), ()))
                 failed_here = ef.get((file, n), [])

@@ -192,7 +192,8 @@ def _round_json(r: Round) -> dict[str, Any]:
         "adopted": r.adopted,
         "attempts": [{"code": a.code, "parses": a.parses, "passed": a.passed, "total": a.total,
                       "confidence": round(a.confidence, 4),
-                      **({"edit": a.edit, "rank": a.rank, "score": round(a.score, 4)} if a.rank is not None else {})}
+                      **({"edit": a.edit, "rank": a.rank, "score": None if a.score is None else round(a.score, 4)}
+                         if a.rank is not None else {})}
                      for a in r.attempts],
     }
 

@@ -23,6 +23,7 @@ import warnings
 from dataclasses import dataclass, replace
 from os import PathLike
 from pathlib import Path
+from typing import Sequence
 
 import libcst as cst
 from libcst.metadata import (
@@ -274,17 +275,22 @@ class _Collector(cst.CSTVisitor):
             body_indent = text[self._line_start(first_stmt.line) : self._at(first_stmt)]
 
         docstring = node.get_docstring(clean=True)
-        statements = node.body.body
+        suite = node.body
         small: list[cst.BaseSmallStatement] | None  # None: a compound statement in the body
-        if one_line:
-            small = list(statements)
-        elif all(isinstance(s, cst.SimpleStatementLine) for s in statements):
-            small = [part for line in statements for part in line.body]
+        if isinstance(suite, cst.SimpleStatementSuite):
+            small = list(suite.body)
         else:
-            small = None
+            simple = [s for s in suite.body if isinstance(s, cst.SimpleStatementLine)]
+            small = [part for line in simple for part in line.body] if len(simple) == len(suite.body) else None
         docstring_span, code_span = None, body_span
         if docstring is not None:
-            siblings = statements if one_line else statements[0].body  # the docstring's line
+            siblings: Sequence[cst.BaseSmallStatement]  # the docstring's line
+            if isinstance(suite, cst.SimpleStatementSuite):
+                siblings = suite.body
+            else:
+                head = suite.body[0]
+                assert isinstance(head, cst.SimpleStatementLine), "a docstring is a simple statement"
+                siblings = head.body
             doc_pos = self.get_metadata(PositionProvider, siblings[0])
             docstring_span = Span(self._at(doc_pos.start), self._at(doc_pos.end))
             if len(siblings) > 1:
@@ -480,6 +486,11 @@ def load_target(spec: str | TargetSpec, *, occurrence: int | None = None,
         return broken, text
 
 
+def _leading_blanks(line: str) -> str:
+    """The spaces and tabs ``line`` starts with."""
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
 def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None = None,
                     line: int | None = None, path: str | PathLike[str] | None = None) -> Target | None:
     """The target found by tree-sitter when the file does not parse, if the syntax error lies
@@ -517,9 +528,9 @@ def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None
         code_start = body_start + doc.end()
         docstring = inspect.cleandoc(doc.group(2))
     line_text = text[start:end].split("\n")
-    indent = re.match(r"[ \t]*", text[text.rfind("\n", 0, def_start) + 1 :]).group(0)
+    indent = _leading_blanks(text[text.rfind("\n", 0, def_start) + 1 :])
     body_lines = [x for x in body.split("\n") if x.strip()]
-    body_indent = re.match(r"[ \t]*", body_lines[0]).group(0) if body_lines else indent + "    "
+    body_indent = _leading_blanks(body_lines[0]) if body_lines else indent + "    "
     return Target(
         path=None if path is None else str(path), qualname=node.qualname, text=text[start:end],
         span=Span(start, end), header_span=Span(def_start, header_end), body_span=Span(body_start, end),

@@ -118,7 +118,7 @@ def test_eta_zero_replays_the_plain_sampler_exactly(name, fields):
     zero, zero_trace, _ = decode(SamplerConfig(remask=name, eta=0.0, **fields))
     assert torch.equal(plain.state.ids, zero.state.ids)
     assert (plain.steps, plain.nfe) == (zero.steps, zero.nfe)
-    for (c0, r0), (c1, r1) in zip(plain_trace, zero_trace, strict=True):
+    for (c0, _r0), (c1, r1) in zip(plain_trace, zero_trace, strict=True):
         assert torch.equal(c0, c1) and not r1.any()
 
 

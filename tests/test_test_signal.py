@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from coderemask.signals.tests import TestRun, run_tests, unused_plugins
+from coderemask.signals.sandbox import Workspace
+from coderemask.signals.tests import TestRun, prepare_pytest, run_tests, unused_plugins
 
 DATA = Path(__file__).parent / "data"
 PROJECTS = DATA / "projects"
@@ -143,6 +144,16 @@ def test_bad_arguments_are_error_values(tmp_path: Path) -> None:
     outside = run_tests(CALC, target_file="calc.py", tests=["../hang/tests/test_loop.py"])
     assert outside.status == "error" and "outside" in outside.message
 
+
+def test_prepare_pytest_refuses_a_test_outside_the_project() -> None:
+    # It used to fail with "TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'".
+    with Workspace(CALC) as ws, pytest.raises(ValueError, match="outside the project folder"):
+        prepare_pytest(ws, CALC, {}, ["../hang/tests/test_loop.py::test_x"], {"target": "calc.py"},
+                       test_timeout=5.0)
+    with Workspace(CALC) as ws:
+        launch = prepare_pytest(ws, CALC, {}, [f"{CALC}/tests/test_calc.py::test_mean_pair"],
+                                {"target": "calc.py"}, test_timeout=5.0)
+    assert "tests/test_calc.py::test_mean_pair" in launch.argv
 
 def test_absolute_test_ids_run_on_the_copy() -> None:
     test_file = CALC / "tests" / "test_calc.py"

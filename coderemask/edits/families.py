@@ -40,13 +40,14 @@ import keyword
 import re
 import tokenize
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Iterator, Mapping, Sequence, Union
+from typing import ClassVar, Iterator, Mapping, Sequence, TypeVar, Union
 
 from ..errors import ConfigError
 from .scope import CALLABLE_BUILTINS, ModuleScope
 from .tree import FunctionTree
 
 Piece = Union[str, int]
+_Node = TypeVar("_Node", bound=ast.AST)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ class EditContext:
     def accused(self, node: ast.AST) -> bool:
         return self.tree is not None and hasattr(node, "lineno") and self.tree.line(node) in self.lines
 
-    def accused_nodes(self, *types: type) -> Iterator[ast.AST]:
+    def accused_nodes(self, *types: type[_Node]) -> Iterator[_Node]:
         if self.tree is None:
             return
         for node in self.tree.nodes():
@@ -278,7 +279,7 @@ class ChangeIdentifier(EditFamily):
 
 def _operand_starts(tree: FunctionTree) -> set[int]:
     """Where the names that are arithmetic operands, subscripted or attribute owners start."""
-    out = set()
+    out: set[int] = set()
     for node in tree.nodes():
         if isinstance(node, ast.BinOp):
             out.update(tree.start(n) for n in (node.left, node.right) if isinstance(n, ast.Name))
@@ -370,8 +371,8 @@ class ChangeLiteral(EditFamily):
             base = text if arithmetic or not isinstance(node, _COMPOUND_EXPR) else f"({text})"
             for delta in (" + 1", " - 1"):
                 yield _node_edit(self.name, ctx, node, (base + delta,), f"{text} -> {base}{delta}")
-        for node in ctx.accused_nodes(ast.Return):
-            value = node.value
+        for ret in ctx.accused_nodes(ast.Return):
+            value = ret.value
             if value is not None and _is_literal(value):
                 old = tree.text(value)
                 for new in self.RETURN_LITERALS:
@@ -486,8 +487,8 @@ def _condition_nodes(ctx: EditContext) -> Iterator[ast.expr]:
             if isinstance(node.value, (ast.BoolOp, ast.Compare)) or (
                     isinstance(node.value, ast.UnaryOp) and isinstance(node.value.op, ast.Not)):
                 yield node.value
-        else:
-            yield node.test  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
+            yield node.test
 
 
 _COMPOUND_EXPR = (ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.IfExp, ast.Lambda, ast.NamedExpr,

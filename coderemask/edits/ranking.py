@@ -136,10 +136,7 @@ class EditRanker:
     def fill(self, code: str, edits: Sequence[Edit]) -> list[list[Filled]]:
         """Per fill edit of ``code``: up to ``samples`` distinct fills of its holes, best first."""
         model = self.model
-        templates = []
-        for edit in edits:
-            ids, editable, groups = encode_template(model, edit.template(code))
-            templates.append((ids, editable, groups))
+        templates = [encode_template(model, edit.template(code)) for edit in edits]  # (ids, editable, groups)
         rows = [(t, e) for t, e in enumerate(templates) for _ in range(self.samples)]
         out: list[dict[tuple[str, ...], float]] = [{} for _ in edits]
         dropped = {model.mask_token_id, model.pad_token_id, model.null_token_id}

@@ -58,8 +58,8 @@ class ModuleScope:
             return cls()
         names: set[str] = set()
         functions: set[str] = set()
-        for node in tree.body:
-            for sub in ast.walk(node) if isinstance(node, (ast.If, ast.Try, ast.With)) else (node,):
+        for top in tree.body:
+            for sub in ast.walk(top) if isinstance(top, (ast.If, ast.Try, ast.With)) else (top,):
                 if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     names.add(sub.name)
                     functions.add(sub.name)

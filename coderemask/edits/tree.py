@@ -121,7 +121,7 @@ class FunctionTree:
 
     def nodes(self) -> Iterator[ast.AST]:
         """Nodes of the body in pre-order (f-strings not entered: their inner positions are unreliable)."""
-        stack = list(reversed(self.func.body))
+        stack: list[ast.AST] = list(reversed(self.func.body))
         while stack:
             node = stack.pop()
             yield node

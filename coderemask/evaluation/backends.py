@@ -120,9 +120,9 @@ def run_ray(plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions) -> Ite
     started_here = not ray.is_initialized()
     if started_here:
         try:
-            local = {"_node_ip_address": "127.0.0.1"} if options.address == "local" else {}  # loopback only
             ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False, **local)
+                     configure_logging=False,
+                     _node_ip_address="127.0.0.1" if options.address == "local" else None)  # local: loopback only
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise EvalError(f"--address {options.address!r}: cannot reach a Ray cluster ({exc})") from None
     try:

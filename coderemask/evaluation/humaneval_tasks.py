@@ -108,7 +108,7 @@ def infill_task(record: dict, *, placeholder: str = "pass") -> RecordTask:
     found = re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(", prompt, re.MULTILINE)
     if found is None:
         raise ConfigError(f"{record['task_id']}: field 'prompt' does not define the entry point {entry!r}")
-    indent = re.match(r"[ \t]*", suffix).group(0) if suffix.strip() else "    "
+    indent = suffix[: len(suffix) - len(suffix.lstrip(" \t"))] if suffix.strip() else "    "
     gap = f"{indent}{placeholder}\n"
     start = found.start()
     code = prompt[start:] + gap + suffix

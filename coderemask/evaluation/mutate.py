@@ -256,15 +256,16 @@ def parse_types(spec: str) -> list[str]:
 
 # ------------------------------------------------------------------------------- the operators
 
-_COMPARE = {ast.Lt: ("<", ("<=", ">")), ast.LtE: ("<=", ("<", ">=")), ast.Gt: (">", (">=", "<")),
-            ast.GtE: (">=", (">", "<=")), ast.Eq: ("==", ("!=",)), ast.NotEq: ("!=", ("==",)),
-            ast.Is: ("is", ("is not",)), ast.IsNot: ("is not", ("is",)),
-            ast.In: ("in", ("not in",)), ast.NotIn: ("not in", ("in",))}
-_ARITHMETIC = {ast.Add: ("+", ("-",)), ast.Sub: ("-", ("+",)), ast.Mult: ("*", ("+", "/")),
-               ast.Div: ("/", ("//", "*")), ast.FloorDiv: ("//", ("/", "%")), ast.Mod: ("%", ("//",)),
-               ast.Pow: ("**", ("*",)), ast.BitAnd: ("&", ("|",)), ast.BitOr: ("|", ("&",)),
-               ast.LShift: ("<<", (">>",)), ast.RShift: (">>", ("<<",))}
-_BOOLEAN = {ast.And: ("and", ("or",)), ast.Or: ("or", ("and",))}
+_Swaps = dict[type[ast.AST], tuple[str, tuple[str, ...]]]  # operator -> (its symbol, what it may become)
+_COMPARE: _Swaps = {ast.Lt: ("<", ("<=", ">")), ast.LtE: ("<=", ("<", ">=")), ast.Gt: (">", (">=", "<")),
+                    ast.GtE: (">=", (">", "<=")), ast.Eq: ("==", ("!=",)), ast.NotEq: ("!=", ("==",)),
+                    ast.Is: ("is", ("is not",)), ast.IsNot: ("is not", ("is",)),
+                    ast.In: ("in", ("not in",)), ast.NotIn: ("not in", ("in",))}
+_ARITHMETIC: _Swaps = {ast.Add: ("+", ("-",)), ast.Sub: ("-", ("+",)), ast.Mult: ("*", ("+", "/")),
+                       ast.Div: ("/", ("//", "*")), ast.FloorDiv: ("//", ("/", "%")), ast.Mod: ("%", ("//",)),
+                       ast.Pow: ("**", ("*",)), ast.BitAnd: ("&", ("|",)), ast.BitOr: ("|", ("&",)),
+                       ast.LShift: ("<<", (">>",)), ast.RShift: (">>", ("<<",))}
+_BOOLEAN: _Swaps = {ast.And: ("and", ("or",)), ast.Or: ("or", ("and",))}
 
 
 @register

@@ -17,12 +17,15 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from .. import safejson
 from ..errors import CoderemaskError
 from .common import EXIT_OK, Command, add_model_arguments, load_model_from_args
 from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
+
+if TYPE_CHECKING:
+    from ..tasks import Mode
 
 PROTOCOL_VERSION = 1
 MODES = ("complete", "fix")
@@ -42,7 +45,7 @@ class Request:
     """A validated ``fix`` / ``complete`` request."""
 
     id: Any
-    mode: str
+    mode: Mode
     file: Path
     text: str | None
     line: int | None

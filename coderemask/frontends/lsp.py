@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import uuid
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CoderemaskError
 from .common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
 from .editor import Request, Server
+
+if TYPE_CHECKING:
+    from ..tasks import Mode
 
 FIX, COMPLETE = "coderemask.fix", "coderemask.complete"
 
@@ -58,7 +62,7 @@ def build_server(load_model) -> Any:
                                       arguments=args)))
         return actions
 
-    def run(mode: str, arguments: list) -> dict:
+    def run(mode: Mode, arguments: list) -> dict:
         if not (isinstance(arguments, list) and len(arguments) >= 2 and isinstance(arguments[0], str)
                 and isinstance(arguments[1], int)):
             raise ValueError(f"{mode}: arguments must be [document uri, 1-based line], not {arguments!r}")
@@ -76,7 +80,7 @@ def build_server(load_model) -> Any:
 
         progress_sink[0] = on_progress
         try:
-            result = worker.serve(Request(id=None, mode=mode, file=to_fs_path(uri) or uri, text=doc.source,
+            result = worker.serve(Request(id=None, mode=mode, file=Path(to_fs_path(uri) or uri), text=doc.source,
                                           line=line, function=None, tests=None))
         except CoderemaskError as exc:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=str(exc)))

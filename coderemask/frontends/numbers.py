@@ -38,13 +38,13 @@ class Range:
 
     def check(self, value: object, where: str) -> int | float:
         """``value`` if it is in range, else NumberError naming ``where`` and the value."""
-        ok_type = isinstance(value, int) if self.integer else isinstance(value, (int, float))
-        if isinstance(value, bool) or not ok_type:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                self.integer and not isinstance(value, int)):
             raise NumberError(f"{where} is {_short(value)}: must be {self.describe()}")
         if (isinstance(value, float) and not math.isfinite(value)) or not self.low <= value <= self.high or (
                 self.open_low and value == self.low):
             raise NumberError(f"{where} is {_short(value)}: must be {self.describe()}")
-        return value  # type: ignore[return-value]
+        return value
 
     def parse(self, text: str, where: str) -> int | float:
         """The number written in ``text`` (a flag's argument), checked."""

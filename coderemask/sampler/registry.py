@@ -5,11 +5,18 @@ This module knows names and classes only; it does not know what the strategies d
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from coderemask.errors import ConfigError
 
-T = TypeVar("T")
+
+class Named(Protocol):
+    """A strategy class: filed under its ``name``."""
+
+    name: ClassVar[str]
+
+
+T = TypeVar("T", bound=Named)
 
 
 class Registry(Generic[T]):
@@ -21,7 +28,7 @@ class Registry(Generic[T]):
 
     def register(self, cls: type[T]) -> type[T]:
         """Class decorator: file ``cls`` under ``cls.name``."""
-        name = getattr(cls, "name")
+        name = cls.name
         if name in self._classes:
             raise ValueError(f"{self.kind} {name!r} registered twice")
         self._classes[name] = cls

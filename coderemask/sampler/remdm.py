@@ -107,7 +107,7 @@ class Remasker(ABC):
 class NoRemask(Remasker):
     name = "none"
 
-    def select(self, ctx, generator):  # type: ignore[override]
+    def select(self, ctx: RemaskContext, generator: torch.Generator | None) -> torch.Tensor:
         return torch.zeros_like(ctx.candidates)
 
 
@@ -131,7 +131,7 @@ class ReMDM(Remasker):
     def sigma(self, ctx: RemaskContext) -> torch.Tensor:
         """FloatTensor broadcastable to [B, L]: remasking probability of each decoded token."""
 
-    def select(self, ctx, generator):  # type: ignore[override]
+    def select(self, ctx: RemaskContext, generator: torch.Generator | None) -> torch.Tensor:
         sigma = (self.sigma(ctx) * ctx.candidates).clamp(0.0, 1.0)
         if not bool((sigma > 0).any()):
             return torch.zeros_like(ctx.candidates)  # no draw: eta = 0 replays the plain run
@@ -217,7 +217,7 @@ class ThresholdRemask(Remasker):
     def active(self) -> bool:
         return True
 
-    def select(self, ctx, generator):  # type: ignore[override]
+    def select(self, ctx: RemaskContext, generator: torch.Generator | None) -> torch.Tensor:
         if not bool((ctx.candidates & (ctx.cap[:, None] > 0)).any()):
             return torch.zeros_like(ctx.candidates)
         current = ctx.current_confidence()

@@ -6,6 +6,7 @@ Shapes: B candidates, L positions.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import torch
 
@@ -73,13 +74,15 @@ class DiffusionState:
         """A copy with some fields replaced."""
         return replace(self, **changes)
 
+    def _map(self, f: Callable[[torch.Tensor], torch.Tensor]) -> "DiffusionState":
+        """The same state with ``f`` applied to every tensor (the optional ones when set)."""
+        return DiffusionState(f(self.ids), f(self.editable), f(self.masked), f(self.confidence),
+                              None if self.attention_mask is None else f(self.attention_mask),
+                              None if self.start_masked is None else f(self.start_masked))
+
     def to(self, device: torch.device | str) -> "DiffusionState":
         """The same state with every tensor on ``device``."""
-        def move(t: torch.Tensor | None) -> torch.Tensor | None:
-            return None if t is None else t.to(device)
-        return DiffusionState(move(self.ids), move(self.editable), move(self.masked),
-                              move(self.confidence), move(self.attention_mask),
-                              move(self.start_masked))
+        return self._map(lambda t: t.to(device))
 
     def remask(self, positions: torch.Tensor, mask_token_id: int) -> "DiffusionState":
         """Mask ``positions`` (BoolTensor[B, L]) again, restricted to editable positions."""
@@ -93,8 +96,4 @@ class DiffusionState:
 
     def repeat(self, n: int) -> "DiffusionState":
         """Repeat a single-candidate state into ``n`` candidates (B -> B * n)."""
-        def rep(t: torch.Tensor | None) -> torch.Tensor | None:
-            return None if t is None else t.repeat_interleave(n, dim=0)
-        return DiffusionState(rep(self.ids), rep(self.editable), rep(self.masked),
-                              rep(self.confidence), rep(self.attention_mask),
-                              rep(self.start_masked))
+        return self._map(lambda t: t.repeat_interleave(n, dim=0))

@@ -93,7 +93,7 @@ class UnmaskOrder(ABC):
 class RandomOrder(UnmaskOrder):
     name = "random"
 
-    def score(self, log_probs, tokens, generator):  # type: ignore[override]
+    def score(self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         return uniform(tokens.shape, device=tokens.device, generator=generator)
 
 
@@ -101,7 +101,7 @@ class RandomOrder(UnmaskOrder):
 class ConfidenceOrder(UnmaskOrder):
     name = "confidence"
 
-    def score(self, log_probs, tokens, generator):  # type: ignore[override]
+    def score(self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         return token_probs(log_probs, tokens)
 
 
@@ -109,7 +109,7 @@ class ConfidenceOrder(UnmaskOrder):
 class MarginOrder(UnmaskOrder):
     name = "margin"
 
-    def score(self, log_probs, tokens, generator):  # type: ignore[override]
+    def score(self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         top = log_probs.topk(min(2, log_probs.shape[-1]), dim=-1).values.exp()
         return top[:, 0] - (top[:, 1] if top.shape[1] > 1 else 0.0)
 
@@ -118,7 +118,7 @@ class MarginOrder(UnmaskOrder):
 class EntropyOrder(UnmaskOrder):
     name = "entropy"
 
-    def score(self, log_probs, tokens, generator):  # type: ignore[override]
+    def score(self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         p = log_probs.exp()
         return torch.where(p > 0, p * log_probs, torch.zeros_like(p)).sum(dim=-1)
 

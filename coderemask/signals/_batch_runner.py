@@ -157,7 +157,7 @@ def run_forked(task: dict[str, str], timeout: float) -> dict[str, Any]:
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
             os.dup2(null, 2)
-            sys.stdout = sys.stderr = _Null()  # type: ignore[assignment]
+            sys.stdout = sys.stderr = _Null()
             signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, timeout)
             data = json.dumps(_guarded(task)).encode()
@@ -216,7 +216,7 @@ def run_inline(task: dict[str, str], timeout: float) -> dict[str, Any]:
     """Run one candidate in this process, with an alarm and stdout/stderr silenced."""
     saved = (sys.stdout, sys.stderr, sys.getrecursionlimit(), os.getcwd())
     signal.signal(signal.SIGALRM, _on_alarm)
-    sys.stdout = sys.stderr = _Null()  # type: ignore[assignment]
+    sys.stdout = sys.stderr = _Null()
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         return _guarded(task)

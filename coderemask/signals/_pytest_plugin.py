@@ -63,7 +63,7 @@ with open(os.environ["CODEREMASK_TESTS_CONFIG"], encoding="utf-8") as _fh:
 _out = open(_config["results"], "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
 _scope = _config.get("scope") or "target"  # "target": one file; "project": the project's own source
 _target = os.path.realpath(_config["target"]) if _config.get("target") else ""
-_lines: tuple[int, int] | None = tuple(_config["lines"]) if _config.get("lines") else None  # type: ignore[assignment]
+_lines: tuple[int, int] | None = tuple(_config["lines"]) if _config.get("lines") else None
 _is_target: dict[str, bool] = {}
 _covered: set[Any] = set()  # target scope: line numbers; project scope: (filename, line)
 _NOT_SOURCE_DIRS = {"tests", "test", "testing", "site-packages", "dist-packages", "node_modules"}
@@ -122,7 +122,7 @@ def last_outcome(nodeid: str) -> str | None:
 def timed_out(nodeid: str) -> bool:
     """Whether ``nodeid`` was stopped by its time limit in this process."""
     record = _finished.get(nodeid)
-    return bool(record) and record.get("exc_type") == TimeLimitExceeded.__name__
+    return record is not None and record.get("exc_type") == TimeLimitExceeded.__name__
 
 
 def _is_project_source(path: str) -> bool:
@@ -169,7 +169,7 @@ def _tracing(on: bool) -> None:
     if not _config.get("trace", True):
         return
     tracer = _trace_calls if on else None
-    threading.settrace(tracer)  # type: ignore[arg-type]
+    threading.settrace(tracer)
     sys.settrace(tracer)
 
 

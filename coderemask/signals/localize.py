@@ -357,7 +357,7 @@ class _Facts:
             elif isinstance(node, ast.Return):
                 self.returns.add(self._at(node.lineno))
             ok, value = _literal(node) if id(node) not in skip else (False, None)
-            if ok:
+            if ok and isinstance(node, ast.expr):  # _literal accepts only expressions
                 self.literals.setdefault(self._at(node.lineno), []).append(value)
 
     def statement_at(self, line: int) -> ast.stmt | None:

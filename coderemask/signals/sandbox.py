@@ -759,18 +759,19 @@ class _Progress:
 
 
 def _from_record(index: int, name: str, record: Mapping[str, object]) -> CandidateResult:
-    status = str(record.get("status"))
-    frames = record.get("frames") or []
+    statuses: tuple[CandidateStatus, ...] = get_args(CandidateStatus)
+    exc_type, line, seconds = record.get("exc_type"), record.get("line"), record.get("seconds")
+    frames, lines = record.get("frames") or [], record.get("lines")
     return CandidateResult(
         index=index,
         name=name,
-        status=status if status in get_args(CandidateStatus) else "crashed",  # type: ignore[arg-type]
-        exc_type=record.get("exc_type") if isinstance(record.get("exc_type"), str) else None,
+        status=next((s for s in statuses if s == record.get("status")), "crashed"),
+        exc_type=exc_type if isinstance(exc_type, str) else None,
         message=str(record.get("message") or ""),
-        line=record.get("line") if isinstance(record.get("line"), int) else None,
+        line=line if isinstance(line, int) else None,
         frames=tuple((str(f), int(n)) for f, n in frames) if isinstance(frames, list) else (),
-        seconds=float(record.get("seconds") or 0.0),  # type: ignore[arg-type]
-        lines=frozenset(int(n) for n in record.get("lines") or () if isinstance(n, int)),  # type: ignore[union-attr]
+        seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+        lines=frozenset(n for n in lines if isinstance(n, int)) if isinstance(lines, list) else frozenset(),
     )
 
 

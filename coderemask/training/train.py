@@ -18,7 +18,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypedDict
 
 import numpy as np
 import torch
@@ -29,12 +29,21 @@ from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_in
 from .objective import MaskingConfig, TokenClasses, mask_batch, stratified_elbo_nats, weighted_masked_ce
 from .tokenizer import NULL_TOKEN, train_tokenizer
 
-SIZES: dict[str, dict[str, int]] = {
+class Dims(TypedDict):
+    """ModernBertConfig's size arguments."""
+
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    intermediate_size: int
+
+
+SIZES: dict[str, Dims] = {
     # name: ModernBERT dims (GLU MLP). Non-embedding parameters in the comment.
-    "test": dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64),
-    "tiny": dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=256),  # ~0.5M
-    "small": dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512),  # ~2.6M
-    "base": dict(hidden_size=384, num_hidden_layers=8, num_attention_heads=6, intermediate_size=768),  # ~11.8M
+    "test": Dims(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64),
+    "tiny": Dims(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=256),  # ~0.5M
+    "small": Dims(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512),  # ~2.6M
+    "base": Dims(hidden_size=384, num_hidden_layers=8, num_attention_heads=6, intermediate_size=768),  # ~11.8M
 }
 
 
