@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import configparser
 import os
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import tomlcompat
 from .errors import CoderemaskError
 from .signals.tests import CollectError, TestRun
 
@@ -41,7 +41,7 @@ def _holds_pytest_config(path: Path) -> bool:
     """Whether pytest takes ``path`` as its config file (an unreadable file: no)."""
     try:
         if path.suffix == ".toml":
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomlcompat.loads(path.read_text(encoding="utf-8"))
             if path.name != "pyproject.toml":
                 return True  # pytest.toml: always the config, even if empty
             return isinstance(data.get("tool", {}).get("pytest"), dict)

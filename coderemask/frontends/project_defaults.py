@@ -18,16 +18,12 @@ This module knows argparse parsers and TOML; it does not know what the flags do.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+from .. import tomlcompat
 from .common import UsageError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 #: Keys of ``[tool.coderemask]`` (dashes or underscores) and the argparse ``dest`` they set.
 KEYS: dict[str, str] = {
@@ -61,10 +57,10 @@ def find_pyproject(start: Path) -> Path | None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomlcompat.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot be read ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
+    except tomlcompat.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
 
 

@@ -51,7 +51,7 @@ import threading
 import traceback
 from collections.abc import Generator
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -240,7 +240,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: object,
         raise
 
 
-def _exit_with_a_record(status: int) -> None:
+def _exit_with_a_record(status: int) -> NoReturn:
     """``os._exit`` while a test runs: record the test as crashed (frames, lines so far) first."""
     if _running is not None:
         stack = traceback.extract_stack(sys._getframe(1), limit=200)
