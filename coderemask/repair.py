@@ -166,7 +166,16 @@ class _Loop:
             return f"max NFE ({b.max_nfe}) reached"
         if self._elapsed() >= b.max_seconds:
             return f"time budget ({b.max_seconds:g} s) reached"
+        if self._candidates_checked() >= b.max_candidates:
+            return f"max candidates ({b.max_candidates}) checked"
         return None
+
+    def _candidates_left(self) -> int:
+        return self.config.budget.max_candidates - self._candidates_checked()
+
+    def _candidates_checked(self) -> int:
+        """Candidates the checker judged so far (every round's attempts)."""
+        return sum(len(r.attempts) for r in self.rounds)
 
     # ---------------------------------------------------------------- the loop
 
@@ -312,10 +321,10 @@ class _Loop:
         assert self.search is not None
         batch = self.search.config.batch
         if not self.tally["tested"]:
-            return batch
+            return max(1, min(batch, self._candidates_left()))
         per_candidate = self.tally["test_seconds"] / self.tally["tested"]
         left = self.config.budget.max_seconds - self._elapsed()
-        return max(1, min(batch, int(left / max(per_candidate, 1e-3))))
+        return max(1, min(batch, int(left / max(per_candidate, 1e-3)), self._candidates_left()))
 
     def _search_summary(self) -> SearchSummary:
         return SearchSummary(**self.tally, skipped=sum(q.skipped for q in self.queues.values()))

@@ -35,9 +35,11 @@ class Budget:
     """A cap, not the budget: a search round tests one batch of candidates, so a repair may run
     hundreds of rounds; the seconds decide."""
     max_seconds: float = 300.0
+    max_candidates: int = 100_000
+    """Candidates checked by the tests in all (search edits and sampled rewrites alike)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_nfe", "max_rounds", "max_seconds"):
+        for name in ("max_nfe", "max_rounds", "max_seconds", "max_candidates"):
             value = getattr(self, name)
             if not value > 0 or (isinstance(value, float) and not math.isfinite(value)):  # NaN, inf
                 raise ConfigError(f"Budget.{name}={value!r}: must be a finite number > 0")

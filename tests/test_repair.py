@@ -80,6 +80,19 @@ def test_budget_is_enforced_and_the_result_says_why() -> None:
     assert isinstance(rounds, GaveUp) and len(rounds.rounds) == 2 and "rounds" in rounds.reason
 
 
+def test_a_candidates_budget_stops_the_search_and_the_rewrites() -> None:
+    buggy = "def f(a, b):\n    return a - b\n"  # no edit or rewrite makes f(2, 3) == 36
+    oracle = OracleDenoiser("def f(a, b):\n    return a * b\n")
+    checker = CountingChecker(["assert f(2, 3) == 36"])
+    result = repair(problem(buggy), oracle, checker, config(budget=Budget(max_candidates=7, max_seconds=60)))
+    assert isinstance(result, GaveUp) and result.reason == "max candidates (7) checked"
+    checked = sum(len(r.attempts) for r in result.rounds)
+    assert 7 <= checked < 7 + 2  # a round is not cut: at most one round's candidates (2) past the cap
+    assert result.search is not None and result.search.tested >= 1  # the search's batches count too
+    with pytest.raises(ConfigError, match="max_candidates"):
+        Budget(max_candidates=0)
+
+
 def test_a_stub_is_completed_from_its_docstring_examples() -> None:
     stub = 'def double(x):\n    """Twice x.\n\n    >>> double(4)\n    8\n    """\n    pass\n'
     solution = stub.replace("    pass\n", "    return 2 * x\n")

@@ -34,6 +34,7 @@ KEYS: dict[str, str] = {
     "max-nfe": "max_nfe",
     "max-rounds": "max_rounds",
     "candidates": "candidates",
+    "max-candidates": "max_candidates",
     "seed": "seed",
     "timeout": "timeout",
     "test-timeout": "test_timeout",

@@ -54,6 +54,8 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
     p.add_argument("--max-rounds", type=COUNT.arg, default=1000,
                    help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds "
                         "decide (default 1000)")
+    p.add_argument("--max-candidates", type=COUNT.arg, default=100_000,
+                   help=f"candidates the tests check{per or ' in all'}: search edits and rewrites (default 100000)")
     p.add_argument("--candidates", type=BATCH.arg, default=4, help="candidates per round, one batch (default 4)")
     p.add_argument("--seed", type=SEED.arg, default=0)
     limits = TimeLimits()
@@ -92,7 +94,8 @@ def _config(args: argparse.Namespace):
 
     _check_arguments(args)
     return RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
-                        budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_seconds=args.timeout))
+                        budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_seconds=args.timeout,
+                                      max_candidates=args.max_candidates))
 
 
 def _progress(args: argparse.Namespace):

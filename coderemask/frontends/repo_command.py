@@ -51,7 +51,7 @@ def _run(args: argparse.Namespace) -> int:
     policy_config(args.policy)
     python = test_python(args.python)
     config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
-                          budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds,
+                          budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_candidates=args.max_candidates,
                                         max_seconds=args.function_timeout))
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
