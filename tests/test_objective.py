@@ -106,7 +106,8 @@ def test_uniform_mask_rate_and_elbo_weights(tokenizer) -> None:
 
 # --------------------------------------------------------------------------- corruption (issue 16)
 
-CLAMP = "def clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value + 1\n"
+CLAMP = ("def clamp(value, low, high):\n    if value < low:\n        return low\n"
+         "    if value > high:\n        return high\n    return value + 1\n")
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,8 @@ def _run_model_eval(args: argparse.Namespace) -> int:
 COMMANDS: list[Command] = [
     Command("sample", "fill [MASK] slots in a text with a model (a quick look at what it writes)",
             _add_sample_arguments, _run_sample),
-    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, identifier slots, detector localization, infilling pass rate",
+    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, identifier slots, "
+                          "detector localization, infilling pass rate",
             _add_model_eval_arguments, _run_model_eval),
     Command("train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train),
 ]
