@@ -55,6 +55,18 @@ def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_
     for (name, a), (_, b) in zip(mlm.model.state_dict().items(), detector.model.state_dict().items()):
         assert torch.equal(a, b), name  # the detector's encoder is the MLM's
 
+    # and the witness reads it through load_model (untrained after 4 steps: only the shape is checked)
+    from coderemask.model import load_model
+    from coderemask.model.detector import detector_of
+    from coderemask.signals.detector import DetectorWitness
+
+    model = load_model(joint / "latest", device="cpu")
+    code = "def clamp(value, low, high):\n    if value > low:\n        return low\n"
+    offsets, probs = detector_of(model).score_text(code)
+    assert len(offsets) == len(probs) == len(model.encode(code)) and all(0.0 <= p <= 1.0 for p in probs)
+    evidence = DetectorWitness(lambda: detector_of(model), threshold=min(probs))(code)
+    assert evidence and all(e.source == "detector" for e in evidence)
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flags, message", [
