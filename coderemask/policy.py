@@ -1,6 +1,7 @@
 """The remask policy: evidence about a function's text becomes a RemaskPlan.
 
-Each witness (syntax, tests, confidence, ...) gives ``Evidence`` spans with scores in [0, 1].
+Each witness (``WITNESSES``: syntax, tests, confidence, detector) gives ``Evidence`` spans with
+scores in [0, 1].
 The policy:
 1. weighs them (``PolicyConfig.weights``) into one score per character of the editable region;
 2. takes candidate spans from the evidence, snaps each to the smallest enclosing remaskable
@@ -37,7 +38,8 @@ CountTokens = Callable[[str], int]
 class PolicyConfig:
     """Knobs of the remask policy (defaults are the project's defaults).
 
-    weights: witness name -> weight of its scores (a missing witness weighs 0).
+    weights: witness name (``WITNESSES``) -> weight of its scores (a missing witness weighs 0;
+        a witness that weighs 0 is not even asked, so the detector then never loads).
     min_score: a span weaker than this is ignored.
     max_fraction: at most this share of the editable tokens is remasked per round.
     grow_slots: extra slots given to each span (the model fills unneeded ones with [NULL]).
@@ -70,11 +72,29 @@ class PolicyConfig:
             if not ok:
                 raise ConfigError(f"PolicyConfig.{name}={getattr(self, name)!r}: {why}")
         for name, w in self.weights.items():
+            if name not in WITNESSES:
+                raise ConfigError(f"PolicyConfig.weights[{name!r}]: no such witness; witnesses: {', '.join(WITNESSES)}")
             if w < 0:
                 raise ConfigError(f"PolicyConfig.weights[{name!r}]={w!r}: must be >= 0")
 
 
 SCOPES = ("spans", "whole")
+
+WITNESSES: dict[str, str] = {
+    "syntax": "tree-sitter ERROR/MISSING nodes and compile() errors (signals/syntax.py)",
+    "tests": "failing tests' tracebacks and fault localization (signals/tests.py, signals/localize.py)",
+    "confidence": "the model's own low-confidence tokens (signals/confidence.py)",
+    "detector": "the bug-detector head's corrupted tokens, when the model ships detector/ (signals/detector.py)",
+}
+"""Witness name -> what it listens to. ``Evidence.source`` is one of these names, and a policy's
+weights name them."""
+
+DETECTOR_WEIGHT = 0.0
+"""The detector's weight in ``combined`` and ``whole``: 0 until measured. Issue 16 asks for "a
+weight you measure": the session that trains the detector measures ``combined+detector`` (which
+uses ``DETECTOR_WEIGHT_ON``) on the repair dev set and the eval ablation, then sets this."""
+DETECTOR_WEIGHT_ON = 0.5
+"""The detector's weight in ``combined+detector`` (the confidence witness's weight; unmeasured)."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +106,16 @@ class NamedPolicy:
     help: str = ""
 
 
-_ALL_WITNESSES = {"syntax": 1.0, "tests": 1.0, "confidence": 0.5, "discriminator": 0.5}
+_ALL_WITNESSES = {"syntax": 1.0, "tests": 1.0, "confidence": 0.5, "detector": DETECTOR_WEIGHT}
 
 POLICIES: dict[str, NamedPolicy] = {
     "confidence": NamedPolicy({"confidence": 1.0}, help="the model's own low-confidence tokens"),
     "syntax": NamedPolicy({"syntax": 1.0}, help="tree-sitter and compile errors"),
     "tests": NamedPolicy({"tests": 1.0}, help="failing tests' tracebacks and fault localization"),
+    "detector": NamedPolicy({"detector": 1.0}, help="the model's bug-detector head (models with detector/)"),
     "combined": NamedPolicy(_ALL_WITNESSES, help="all witnesses, weighted (the default)"),
+    "combined+detector": NamedPolicy({**_ALL_WITNESSES, "detector": DETECTOR_WEIGHT_ON},
+                                     help="combined with the detector witness on (models with detector/)"),
     "whole": NamedPolicy(_ALL_WITNESSES, scope="whole",
                          help="any accusation resamples the whole region (no localization)"),
 }

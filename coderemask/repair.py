@@ -10,7 +10,8 @@ partial fix does not stall the search. When every queue is spent, rounds *resamp
 2. B candidates are written by one batched denoising run over the planned slots;
 3. each new candidate is checked once (syntax here, tests through a ``Checker``);
 4. the best candidate (tests passed, then parses, then mean confidence) becomes current, and
-   its evidence (syntax, tests, confidence) feeds the next round.
+   its evidence (syntax, tests, confidence; the detector when the policy weighs it) feeds the
+   next round.
 It stops when the code parses and the tests pass (solved), or when the budget (NFE, rounds,
 seconds) is spent or no witness accuses anything (gave up). ``complete`` starts from an empty
 body; ``repair`` from the current one.
@@ -38,7 +39,9 @@ from .policy import Policy, PolicyConfig, policy_config
 from .problem import Checker, Problem, Verdict  # defined in problem.py (no torch); re-exported here
 from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, SearchSummary, Solved
 from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
+from .model.detector import detector_of
 from .signals.confidence import confidence_evidence
+from .signals.detector import DetectorWitness
 from .signals.syntax import enclosing_units, parses, syntax_evidence
 from .source import is_stub_code
 from .types import Evidence, PlannedSpan, RemaskPlan, Span
@@ -60,6 +63,8 @@ class RepairConfig:
     """File context before / after the function, in tokens, at most; each row sent to the model is
     trimmed further (the farthest context first) to fit the model's ``max_length``."""
     confidence_threshold: float = 0.3
+    detector_threshold: float = 0.3
+    """The lowest P(corrupted) at which the detector witness accuses a token (unmeasured)."""
     converged_confidence: float = 0.5
     search: SearchConfig | None = field(default_factory=SearchConfig)
     """The edit search a repair runs before it resamples spans (``edits/search.py``): which
@@ -132,6 +137,8 @@ class _Loop:
         self.problem, self.model, self.checker, self.config = problem, model, checker, config
         self.on_round = on_round
         self.policy = config.make_policy(model)
+        self.detector = (DetectorWitness(lambda: detector_of(model), threshold=config.detector_threshold)
+                         if self.policy.config.weights.get("detector", 0.0) > 0 else None)  # lazy: loads on first use
         self.sampler = Sampler.for_model(config.sampler, model)
         self.cache: dict[str, _Scored] = {}
         self.rounds: list[Round] = []
@@ -363,6 +370,8 @@ class _Loop:
             evidence += confidence_evidence(current.offsets, current.token_confidence, region=self.problem_region(current.code),
                                             threshold=self.config.confidence_threshold)
         region = self.problem_region(current.code)
+        if self.detector is not None:
+            evidence += self.detector(current.code, region)
         plan = self.policy.plan(current.code, region, evidence, self.plans)
         if plan is None and self.checker is not None and not current.solved(True):
             plan = self._rewrite_plan(current.code, "tests fail without localized evidence: the whole body")

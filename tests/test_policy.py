@@ -41,6 +41,8 @@ def test_unknown_policy_and_bad_config_name_the_value() -> None:
         PolicyConfig(max_fraction=0)
     with pytest.raises(ConfigError, match=r"weights\['tests'\]"):
         PolicyConfig(weights={"tests": -1.0})
+    with pytest.raises(ConfigError, match=r"'oracle'\]: no such witness; witnesses: syntax, tests, confidence, detector"):
+        PolicyConfig(weights={"oracle": 1.0})
 
 
 def test_no_evidence_means_no_plan() -> None:
@@ -59,19 +61,22 @@ def test_a_token_level_accusation_snaps_to_its_syntax_unit() -> None:
 
 @pytest.mark.parametrize(
     "policy, heard",
-    [("tests", {"tests"}), ("syntax", {"syntax"}), ("confidence", {"confidence"}),
-     ("combined", {"tests", "syntax", "confidence"}), ("whole", {"tests", "syntax", "confidence"})],
+    [("tests", {"tests"}), ("syntax", {"syntax"}), ("confidence", {"confidence"}), ("detector", {"detector"}),
+     ("combined", {"tests", "syntax", "confidence"}),  # the detector weighs 0 until measured
+     ("combined+detector", {"tests", "syntax", "confidence", "detector"}),
+     ("whole", {"tests", "syntax", "confidence"})],
 )
 def test_policies_listen_to_their_witnesses(policy: str, heard: set[str]) -> None:
     evidence = [
         Evidence("tests", at("value < low"), 0.9),
         Evidence("syntax", at("value > high"), 0.9),
         Evidence("confidence", at("return value"), 0.9),
+        Evidence("detector", at("return low"), 0.9),
     ]
     plan = make(policy, max_fraction=1.0, diffuse_fraction=1.0).plan(CODE, BODY, evidence)
     assert plan is not None
     assert {e.source for s in plan.spans for e in s.evidence} == heard
-    assert set(POLICIES) == {"tests", "syntax", "confidence", "combined", "whole"}
+    assert set(POLICIES) == {"tests", "syntax", "confidence", "detector", "combined", "combined+detector", "whole"}
     assert plan.whole is (policy == "whole")
 
 

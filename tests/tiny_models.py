@@ -13,6 +13,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     ModernBertConfig,
     ModernBertForMaskedLM,
+    ModernBertForTokenClassification,
     PreTrainedTokenizerFast,
     Qwen2Config,
     Qwen2ForCausalLM,
@@ -119,3 +120,40 @@ def tiny_qwen2(
     )
     torch.manual_seed(seed)
     return Qwen2ForCausalLM(config).eval()
+
+
+def tiny_detector(token: str, *, seed: int = 0) -> ModernBertForTokenClassification:
+    """A ModernBERT token classifier (2 labels) over the tiny tokenizer, set by hand to say
+    "corrupted" (P > 0.9) exactly where ``token`` is and "clean" (P < 0.1) elsewhere.
+
+    The layers' output projections are zeroed, so each position's state depends on its own token
+    only; the head ends in a bias-free LayerNorm, so every state has the same norm and the
+    classifier row ``u = h(token) / |h(token)|`` scores ``token`` strictly highest (Cauchy-Schwarz).
+    """
+    mlm = tiny_modernbert(seed=seed)
+    config = ModernBertConfig.from_dict({**mlm.config.to_dict(), "num_labels": 2,
+                                         "id2label": {0: "clean", 1: "corrupted"},
+                                         "label2id": {"clean": 0, "corrupted": 1}})
+    torch.manual_seed(seed)
+    det = ModernBertForTokenClassification(config).eval()
+    with torch.no_grad():
+        for layer in det.model.layers:
+            layer.attn.Wo.weight.zero_()
+            layer.mlp.Wo.weight.zero_()
+        ids = tiny_tokenizer().convert_tokens_to_ids([token])
+        h = det.head(det.model(input_ids=torch.tensor([ids])).last_hidden_state)[0, 0]
+        u = h / h.norm()
+        det.classifier.weight.zero_()
+        det.classifier.weight[1] = 20 * u
+        det.classifier.bias.copy_(torch.tensor([0.0, -20 * 0.95 * float(h.norm())]))
+    return det
+
+
+def save_tiny_checkpoint(folder, detector: ModernBertForTokenClassification | None = None) -> None:
+    """A tiny masked LM + tokenizer in ``folder``, with ``detector/`` beside it when given."""
+    tok = tiny_tokenizer()
+    tiny_modernbert().save_pretrained(folder)
+    tok.save_pretrained(folder)
+    if detector is not None:
+        detector.save_pretrained(folder / "detector")
+        tok.save_pretrained(folder / "detector")

@@ -6,6 +6,12 @@ All metrics are measured on the same held-out data, so checkpoints compare on eq
 - exact recovery of masked spans of 1-3 tokens: top-1 (greedy, confidence order) and top-5
   (any of 5 samples at temperature 1);
 - the same for single operator tokens (with within-class accuracy) and small integers;
+- identifier slots: top-1 / top-5 (one forward) for one masked name per window whose text also
+  occurs elsewhere in the window (can the model copy a name from its context?);
+- detector localization (a model with ``detector/``): windows with one planted realistic edit
+  (``training.objective.plant_corruptions``, the training corruption), the share where the
+  edited token ranks first / in the top 3 of the detector's P(corrupted); skipped with a note
+  for a model without a detector;
 - HumanEval single-line infilling pass rate with the true span length and with unknown length
   (a fixed number of slots the model may fill with [NULL]).
 
@@ -29,9 +35,17 @@ import numpy as np
 import torch
 
 from ..model.base import Denoiser
+from ..model.detector import detector_of
 from ..training.corpus import is_validation, rejection_reason
 from ..infill import fill
-from ..training.objective import OPERATORS, stratified_elbo_nats, uniform_mask_batch
+from ..training.objective import (
+    OPERATORS,
+    TokenClasses,
+    localization_hits,
+    plant_corruptions,
+    stratified_elbo_nats,
+    uniform_mask_batch,
+)
 from ..sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 RATIOS = (0.15, 0.5, 0.9)
@@ -47,6 +61,7 @@ class QualityReport:
     metrics: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     per_operator: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -56,7 +71,7 @@ class QualityReport:
         rows = ["| metric | value | n (tokens, spans or tasks) |", "|---|---|---|"]
         for name, value in self.metrics.items():
             rows.append(f"| {name} | {value:.4f} | {self.counts.get(name, '')} |")
-        return "\n".join(rows)
+        return "\n".join(rows + [f"\nnote: {note}" for note in self.notes])
 
 
 def held_out_texts(val_fraction: float = 0.02, root: Path | None = None) -> list[str]:
@@ -181,6 +196,55 @@ def span_metrics(model: Denoiser, windows: torch.Tensor,
     return out, {k: (sum(v) / len(v), len(v)) for k, v in sorted(per_op.items())}
 
 
+def token_classes(model: Denoiser) -> TokenClasses:
+    """The training objective's per-id facts for the model's tokenizer (an HFDenoiser's)."""
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None:
+        raise ValueError(f"{type(model).__name__} has no tokenizer: identifier and detector metrics need one")
+    return TokenClasses.from_tokenizer(tokenizer)
+
+
+def identifier_slots(model: Denoiser, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
+                     batch_size: int = 16) -> tuple[float, float, int]:
+    """(top-1, top-5, count): one masked whole name per window (LongTensor[N, L]) whose text also
+    occurs elsewhere in the window, predicted in one forward pass. Windows without one are skipped."""
+    rng = np.random.default_rng(seed)
+    rows, positions = [], []
+    for window in windows:
+        names = (classes.standalone(window) & classes.identifier[window] & ~classes.keyword[window]).tolist()
+        texts = [_token_text(model, int(t)) if names[p] else None for p, t in enumerate(window)]
+        repeated = [p for p in range(len(window)) if names[p] and texts.count(texts[p]) > 1]
+        if repeated:
+            rows.append(window)
+            positions.append(int(rng.choice(repeated)))
+    hit1 = hit5 = 0
+    for i in range(0, len(rows), batch_size):
+        x = torch.stack(rows[i : i + batch_size]).clone()
+        pos = torch.tensor(positions[i : i + batch_size])
+        gold = x[torch.arange(len(x)), pos].clone()
+        x[torch.arange(len(x)), pos] = model.mask_token_id
+        top5 = model.logits(x)[torch.arange(len(x)), pos.to(model.device)].topk(5, dim=-1).indices.cpu()
+        hit1 += int((top5[:, 0] == gold).sum())
+        hit5 += int((top5 == gold[:, None]).any(-1).sum())
+    n = len(rows)
+    return hit1 / max(n, 1), hit5 / max(n, 1), n
+
+
+def detector_localization(detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
+                          batch_size: int = 16) -> tuple[float, float, int]:
+    """(top-1 share, top-3 share, count): windows (LongTensor[N, L]) with one planted edit each;
+    how often the detector ranks the edited token first / in its top 3 (specials never rank)."""
+    planted, where = plant_corruptions(windows, classes, gen=torch.Generator().manual_seed(seed))
+    hits = {1: 0, 3: 0}
+    n = 0
+    for i in range(0, len(planted), batch_size):
+        x = planted[i : i + batch_size]
+        got, m = localization_hits(detector.probabilities(x), classes.byte_len[x] > 0, where[i : i + batch_size])
+        hits = {k: hits[k] + got[k] for k in hits}
+        n += m
+    return hits[1] / max(n, 1), hits[3] / max(n, 1), n
+
+
 # ----------------------------------------------------------------------------- infilling
 
 
@@ -226,11 +290,13 @@ def evaluate_model(
     unknown_slots: int = 24,
     run_programs: Callable[[list[tuple[str, str]]], list[bool]] | None = None,
     log: Callable[[str], None] = lambda s: None,
+    texts: list[str] | None = None,
 ) -> QualityReport:
-    """Measure every metric of the model card; ``log`` gets a line per finished metric."""
+    """Measure every metric of the model card; ``log`` gets a line per finished metric.
+    ``texts``: held-out code to draw windows from (default: ``held_out_texts()``)."""
     t0 = time.time()
     report = QualityReport(model=name)
-    texts = held_out_texts()
+    texts = texts if texts is not None else held_out_texts()
     win = make_windows(model, texts, windows, length)
     report.metrics["elbo_bits_per_byte"] = elbo_bits_per_byte(model, win)
     report.counts["elbo_bits_per_byte"] = int(win.numel())  # tokens
@@ -247,6 +313,22 @@ def evaluate_model(
         report.counts[key] = n  # spans
     report.per_operator = {op: {"top1": v, "n": n} for op, (v, n) in per_op.items()}
     log("spans: " + ", ".join(f"{k} {v:.3f}" for k, (v, _) in spans.items()))
+    classes = token_classes(model)
+    slot_windows = make_windows(model, texts, span_windows, 128, seed=2)
+    top1, top5, n = identifier_slots(model, slot_windows, classes)
+    report.metrics["identifier_slot_top1"], report.metrics["identifier_slot_top5"] = top1, top5
+    report.counts["identifier_slot_top1"] = report.counts["identifier_slot_top5"] = n  # masked names
+    log(f"identifier slots: top-1 {top1:.3f}, top-5 {top5:.3f} ({n} names)")
+    detector = detector_of(model)
+    if detector is None or detector.tokenizer.get_vocab() != model.tokenizer.get_vocab():  # type: ignore[attr-defined]
+        why = "the model has no detector/ folder" if detector is None else "its tokenizer is not the model's"
+        report.notes.append(f"detector localization skipped: {why}")
+        log(report.notes[-1])
+    else:
+        top1, top3, n = detector_localization(detector, make_windows(model, texts, span_windows, 128, seed=3), classes)
+        report.metrics["detector_top1"], report.metrics["detector_top3"] = top1, top3
+        report.counts["detector_top1"] = report.counts["detector_top3"] = n  # windows with one planted edit
+        log(f"detector localization: top-1 {top1:.3f}, top-3 {top3:.3f} ({n} planted edits)")
     if infilling_path is not None and run_programs is not None:
         records = load_infilling(infilling_path, infill_limit)
         for known in (True, False):

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
-from .numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED
+from .numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED, SHARE
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,6 +36,15 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--fine-tune", metavar="FOLDER", help="start from this checkpoint (e.g. the embedded model)")
+    p.add_argument("--corrupt-share", type=SHARE.arg, default=0.0,
+                   help="share of windows corrupted with realistic token edits (identifier, operator, number) "
+                        "instead of masked; the model restores them (default 0: the plain MDLM objective)")
+    p.add_argument("--detector", action="store_true",
+                   help="also train a bug-detector head on the corrupted windows (needs --corrupt-share > 0); "
+                        "saved as detector/ beside the model; --fine-tune from a folder without one starts it "
+                        "from the model's encoder")
+    p.add_argument("--detector-weight", type=POSITIVE.arg, default=1.0,
+                   help="lambda in loss = MLM loss + lambda * detector cross-entropy (default 1)")
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -47,6 +56,8 @@ def _run_train(args: argparse.Namespace) -> int:
                 raise UsageError(f"--corpus {str(folder)!r}: no such folder")
     if args.fine_tune:
         check_fine_tune_folder(args.fine_tune)
+    if args.detector and not args.corrupt_share:
+        raise UsageError("--detector trains on corrupted windows: give --corrupt-share too (e.g. 0.3)")
     needs_data = not (args.resume or args.fine_tune) or args.corpus
     if args.prepare_only or (needs_data and not (args.data / "train.bin").exists()) or args.corpus:
         max_bytes = int(args.max_corpus_mb * 1e6) if args.max_corpus_mb else None
@@ -66,6 +77,8 @@ def _run_train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, max_steps=args.steps, max_minutes=args.minutes,
         eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
         bf16=not args.no_bf16, threads=args.threads, fine_tune=args.fine_tune,
+        masking={"p_corrupt": args.corrupt_share} if args.corrupt_share else {},
+        detector=args.detector, detector_weight=args.detector_weight,
     )
     folder = train(cfg, resume=args.resume, log=lambda s: print(s, file=sys.stderr),
                    progress=sys.stderr.isatty())
@@ -151,7 +164,8 @@ def _run_model_eval(args: argparse.Namespace) -> int:
 COMMANDS: list[Command] = [
     Command("sample", "fill [MASK] slots in a text with a model (a quick look at what it writes)",
             _add_sample_arguments, _run_sample),
-    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, infilling pass rate",
+    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, identifier slots, "
+                          "detector localization, infilling pass rate",
             _add_model_eval_arguments, _run_model_eval),
     Command("train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train),
 ]

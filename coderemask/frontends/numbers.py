@@ -86,3 +86,5 @@ SEED = Range(integer=True, low=0, high=2**32 - 1)
 POSITIVE = Range(integer=False, low=0, high=1e9, open_low=True)
 #: A non-negative amount (a temperature, a remasking strength, GPUs per worker).
 NON_NEGATIVE = Range(integer=False, low=0, high=1e9)
+#: A share of something (training windows corrupted): from 0 to 1.
+SHARE = Range(integer=False, low=0, high=1)

@@ -139,7 +139,8 @@ class HFDenoiser:
     """Denoiser over a transformers model and its fast tokenizer.
 
     Attributes (see ``coderemask.model.base.Denoiser``): mask_token_id, pad_token_id,
-    null_token_id, vocab_size, device, nfe, max_length; plus model, tokenizer and family.
+    null_token_id, vocab_size, device, nfe, max_length; plus model, tokenizer and family, and
+    ``detector``: a ``model.detector.LazyDetector`` when the checkpoint ships one, else None.
     """
 
     def __init__(self, model: Any, tokenizer: Any, family: Family | str) -> None:
@@ -164,6 +165,7 @@ class HFDenoiser:
         self.null_token_id = resolve_null_id(self.family, tokenizer, self.vocab_size)
         self.nfe = 0
         self.max_length = _max_length(config)
+        self.detector: Any = None  # load_model sets a LazyDetector when the folder has detector/
         self._attention_args = ATTENTION_ARGS[self.family.attention]
         if self.family.force_bidirectional:
             force_bidirectional(model)

@@ -16,6 +16,7 @@ from typing import Any, Iterator, NoReturn
 import torch
 
 from coderemask.errors import CoderemaskError, ConfigError, ModelLoadError
+from coderemask.model.detector import LazyDetector, detector_folder
 from coderemask.model.hf import HFDenoiser
 from coderemask.model.registry import EMBEDDED_DIR, PRESETS, Family, detect_family, get_family
 
@@ -188,6 +189,9 @@ def load_model(
         family: a family name or Family; default: the preset's, else detected from config.json.
         device: default CUDA when available, else CPU.
         dtype: default bf16 on CUDA, fp32 on CPU.
+
+    A local folder with a ``detector/`` checkpoint gets it as ``denoiser.detector`` (a
+    LazyDetector on the same device and dtype: it loads when first used).
     """
     import transformers
     from transformers.utils import logging as hf_logging
@@ -210,4 +214,8 @@ def load_model(
     auto_class = getattr(transformers, LOADER_CLASSES[fam.loader])
     with _load_errors("weights", resolved):
         model = auto_class.from_pretrained(resolved.source, **kwargs).to(dev)
-    return HFDenoiser(model, tokenizer, fam)
+    denoiser = HFDenoiser(model, tokenizer, fam)
+    detector = detector_folder(resolved.source) if resolved.local else None
+    if detector is not None:
+        denoiser.detector = LazyDetector(detector, dev, dt)
+    return denoiser

@@ -6,6 +6,15 @@ objective (objective.py) on a ModernBertForMaskedLM built from a config, with ch
 resume exactly (model, optimizer, RNG, data position, elapsed time) and a validation ELBO in
 bits per byte. The result is a plain transformers folder: ``AutoModelForMaskedLM`` loads it.
 
+With ``TrainConfig.detector`` a stock ``ModernBertForTokenClassification`` (2 labels: clean,
+corrupted) trains jointly on the corrupted windows (``MaskingConfig.p_corrupt``): it *shares the
+encoder module* with the masked LM, so one encoder forward feeds both heads, and the loss is
+
+    loss = L_mlm / (B * L) + detector_weight * mean CE(detector logits, detector labels)
+
+It is saved as ``detector/`` inside each checkpoint folder (its own copy of the encoder weights,
+its head, the tokenizer), so ``AutoModelForTokenClassification`` loads it with no custom code.
+
 This module does not know samplers, signals or the repair loop.
 """
 
@@ -24,9 +33,19 @@ import numpy as np
 import torch
 
 from ..errors import CoderemaskError
+from ..model.detector import DETECTOR_SUBFOLDER, LABELS, detector_folder
 from ..model.hf import MAX_LENGTH_KEY
 from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
-from .objective import MaskingConfig, TokenClasses, mask_batch, stratified_elbo_nats, weighted_masked_ce
+from .objective import (
+    MaskedBatch,
+    MaskingConfig,
+    TokenClasses,
+    localization_hits,
+    mask_batch,
+    plant_corruptions,
+    stratified_elbo_nats,
+    weighted_masked_ce,
+)
 from .tokenizer import NULL_TOKEN, train_tokenizer
 
 class Dims(TypedDict):
@@ -74,6 +93,19 @@ class TrainConfig:
     threads: int | None = None
     fine_tune: str | None = None
     masking: dict = field(default_factory=dict)
+    """MaskingConfig fields that differ from its defaults (e.g. ``{"p_corrupt": 0.3}``)."""
+    detector: bool = False
+    """Train the detector head jointly (needs ``masking["p_corrupt"] > 0``)."""
+    detector_weight: float = 1.0
+    """lambda in loss = MLM loss + lambda * detector cross-entropy."""
+
+    def __post_init__(self) -> None:
+        masking = MaskingConfig(**self.masking)  # ConfigError for a bad field or value
+        if self.detector and masking.p_corrupt <= 0:
+            raise TrainError("the detector trains on corrupted windows: give it a corruption share "
+                             "(--corrupt-share > 0, masking['p_corrupt'])")
+        if self.detector_weight <= 0:
+            raise TrainError(f"detector_weight={self.detector_weight!r}: must be > 0")
 
 
 # --------------------------------------------------------------------------- data preparation
@@ -178,6 +210,52 @@ def build_model(size: str, tokenizer, seq_len: int):
     return ModernBertForMaskedLM(config)
 
 
+def build_detector(mlm):
+    """A ModernBertForTokenClassification (``LABELS``) whose encoder *is* ``mlm.model`` (shared
+    module: the MLM's encoder initialises it, and training moves both)."""
+    from transformers import ModernBertForTokenClassification
+
+    config = mlm.config.__class__.from_dict(mlm.config.to_dict())
+    config.num_labels = len(LABELS)
+    config.id2label = dict(LABELS)
+    config.label2id = {v: k for k, v in LABELS.items()}
+    config.architectures = ["ModernBertForTokenClassification"]
+    detector = ModernBertForTokenClassification(config)
+    return share_encoder(detector, mlm)
+
+
+def share_encoder(detector, mlm):
+    """``detector`` with its encoder replaced by ``mlm.model`` (the same module object)."""
+    detector.model = mlm.model
+    return detector
+
+
+def load_detector_for_training(folder: Path, mlm):
+    """The detector saved in ``folder/detector`` sharing ``mlm``'s encoder, or a new one when the
+    folder has none (its encoder: the MLM's)."""
+    from transformers import AutoModelForTokenClassification
+
+    saved = detector_folder(folder)
+    if saved is None:
+        return build_detector(mlm)
+    return share_encoder(AutoModelForTokenClassification.from_pretrained(saved), mlm)
+
+
+def detector_logits(detector, hidden: torch.Tensor) -> torch.Tensor:
+    """The detector head on encoder states: hidden FloatTensor[..., H] -> logits [..., 2]
+    (what ``detector(input_ids).logits`` computes after its encoder)."""
+    return detector.classifier(detector.drop(detector.head(hidden)))
+
+
+def detector_loss(detector, hidden: torch.Tensor, batch: MaskedBatch) -> torch.Tensor:
+    """Mean cross-entropy of the detector at labelled positions (0 when none): a scalar."""
+    labels = batch.detector_labels
+    if labels is None or not (labels != -100).any():
+        return hidden.new_zeros(())
+    sel = labels != -100
+    return torch.nn.functional.cross_entropy(detector_logits(detector, hidden[sel]).float(), labels[sel])
+
+
 def check_fine_tune_folder(folder: str) -> Path:
     """The folder as a Path if it holds a ModernBERT masked-diffusion checkpoint, else TrainError."""
     path = Path(folder)
@@ -238,6 +316,20 @@ def validation_elbo(model, windows: torch.Tensor, classes: TokenClasses, mask_id
     return {"nats_per_token": total_nats / n_tokens, "bits_per_byte": total_nats / math.log(2) / max(n_bytes, 1)}
 
 
+@torch.no_grad()
+def validation_detector(detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
+                        bf16: bool = False) -> dict[str, float]:
+    """Share of windows (LongTensor[N, L]) with one planted edit where it ranks first / in the top 3."""
+    detector.eval()
+    planted, where = plant_corruptions(windows, classes, gen=torch.Generator().manual_seed(seed))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        hidden = detector.model(input_ids=planted).last_hidden_state
+        scores = detector_logits(detector, hidden).float().softmax(-1)[..., 1]
+    hits, n = localization_hits(scores, classes.byte_len[planted] > 0, where)
+    detector.train()
+    return {"detector_top1": hits[1] / max(n, 1), "detector_top3": hits[3] / max(n, 1)}
+
+
 # --------------------------------------------------------------------------- training
 
 
@@ -248,12 +340,16 @@ def _lr_at(cfg: TrainConfig, step: int, progress: float) -> float:
     return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * cos)
 
 
-def _save(model, tokenizer, folder: Path) -> None:
+def _save(model, tokenizer, folder: Path, detector=None) -> None:
+    """Write ``folder`` whole or not at all: the MLM, its tokenizer and ``detector/`` if any."""
     tmp = folder.with_name(folder.name + ".tmp")
     if tmp.exists():
         shutil.rmtree(tmp)
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
+    if detector is not None:
+        detector.save_pretrained(tmp / DETECTOR_SUBFOLDER)
+        tokenizer.save_pretrained(tmp / DETECTOR_SUBFOLDER)
     if folder.exists():
         shutil.rmtree(folder)
     tmp.rename(folder)
@@ -301,20 +397,27 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
     if resume and not state_path.exists():
         log(f"--resume: no checkpoint in {str(out)!r} yet; starting fresh")
         resume = False
+    start_from: Path | None = None  # a checkpoint folder whose detector/ (if any) is reused
     if resume:
         saved = json.loads((out / "train_config.json").read_text())
         saved.update({k: v for k, v in asdict(cfg).items() if k in ("max_steps", "max_minutes", "threads")})
         cfg = TrainConfig(**saved)
         model, tokenizer = load_for_fine_tune(str(latest))
+        start_from = latest
     elif cfg.fine_tune:
         model, tokenizer = load_for_fine_tune(cfg.fine_tune)
         _check_same_tokenizer(tokenizer, data, cfg.fine_tune)
+        start_from = Path(cfg.fine_tune)
     else:
         if not (data / "tokenizer").exists():
             raise TrainError(f"{str(data)!r} has no tokenizer/: run `coderemask train --prepare-only` first")
         tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.size, tokenizer, cfg.seq_len)
+    detector = None
+    if cfg.detector:
+        detector = load_detector_for_training(start_from, model) if start_from else build_detector(model)
+        setattr(detector.config, MAX_LENGTH_KEY, cfg.seq_len)
     setattr(model.config, MAX_LENGTH_KEY, cfg.seq_len)  # the trained window, saved in config.json
     out.mkdir(parents=True, exist_ok=True)
     (out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=2))
@@ -325,8 +428,10 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
     val_windows = TokenStream(data / "val.bin", cfg.seq_len, classes.newline).fixed(cfg.eval_windows)
     mcfg = MaskingConfig(**cfg.masking)
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embeddings" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not (p.dim() >= 2 and "embeddings" not in n)]
+    # one parameter list: the detector's encoder is the MLM's (named_parameters lists it once)
+    joint = torch.nn.ModuleDict({"mlm": model, **({"detector": detector} if detector is not None else {})})
+    decay = [p for n, p in joint.named_parameters() if p.dim() >= 2 and "embeddings" not in n]
+    no_decay = [p for n, p in joint.named_parameters() if not (p.dim() >= 2 and "embeddings" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
     step, tokens_seen, elapsed = 0, 0, 0.0
@@ -345,12 +450,16 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
     n_emb = model.model.embeddings.tok_embeddings.weight.numel()
     log(f"model: {n_params / 1e6:.2f}M parameters ({(n_params - n_emb) / 1e6:.2f}M non-embedding), "
         f"{len(train_stream.data):,} training tokens available")
+    if detector is not None:
+        n_head = sum(p.numel() for p in joint.parameters()) - n_params
+        log(f"detector: shares the encoder, {n_head / 1e3:.1f}K head parameters, weight {cfg.detector_weight}; "
+            f"{mcfg.p_corrupt:.0%} of windows corrupted")
     bar = None
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=cfg.max_steps, initial=step, unit="step", dynamic_ncols=True)
     log_file = open(out / "log.jsonl", "a")
-    model.train()
+    joint.train()
     t_start = time.time() - elapsed
     ema_loss = None
     while step < cfg.max_steps:
@@ -366,11 +475,13 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         x = train_stream.windows(cfg.batch_size, rng)
         batch = mask_batch(x, mask_id=mask_id, null_id=null_id, classes=classes, cfg=mcfg, gen=gen)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-            hidden = model.model(input_ids=batch.input_ids).last_hidden_state
-            loss = weighted_masked_ce(lambda h: model.decoder(model.head(h)), hidden, batch) / batch.labels.numel()
+            hidden = model.model(input_ids=batch.input_ids).last_hidden_state  # one encoder forward, both heads
+            mlm_loss = weighted_masked_ce(lambda h: model.decoder(model.head(h)), hidden, batch) / batch.labels.numel()
+            det_loss = detector_loss(detector, hidden, batch) if detector is not None else None
+            loss = mlm_loss if det_loss is None else mlm_loss + cfg.detector_weight * det_loss
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(joint.parameters(), 1.0)
         opt.step()
         step += 1
         tokens_seen += x.numel()
@@ -383,16 +494,24 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
             bar.set_postfix(loss=f"{ema_loss:.3f}", tok_s=f"{tokens_seen / max(time.time() - t_start, 1e-9):.0f}", lr=f"{lr:.1e}")
         record = {"step": step, "loss": loss_value, "lr": lr, "tokens": tokens_seen,
                   "elapsed": time.time() - t_start}
+        if det_loss is not None:
+            record["detector_loss"] = float(det_loss.detach())
         if step % cfg.eval_every == 0:
             record.update(validation_elbo(model, val_windows, classes, mask_id, bf16=cfg.bf16))
-            log(f"step {step}: val {record['nats_per_token']:.3f} nats/token, {record['bits_per_byte']:.3f} bits/byte")
+            line = f"step {step}: val {record['nats_per_token']:.3f} nats/token, {record['bits_per_byte']:.3f} bits/byte"
+            if detector is not None:
+                record.update(validation_detector(detector, val_windows, classes, bf16=cfg.bf16))
+                line += f", detector top-1 {record['detector_top1']:.2f} top-3 {record['detector_top3']:.2f}"
+            log(line)
         log_file.write(json.dumps(record) + "\n")
         log_file.flush()
         if step % cfg.checkpoint_every == 0:
-            _checkpoint(model, tokenizer, opt, out, step, tokens_seen, time.time() - t_start, rng, gen)
+            _checkpoint(model, tokenizer, opt, out, step, tokens_seen, time.time() - t_start, rng, gen, detector)
     elapsed = time.time() - t_start
-    _checkpoint(model, tokenizer, opt, out, step, tokens_seen, elapsed, rng, gen)
+    _checkpoint(model, tokenizer, opt, out, step, tokens_seen, elapsed, rng, gen, detector)
     final = validation_elbo(model, val_windows, classes, mask_id, bf16=cfg.bf16)
+    if detector is not None:
+        final.update(validation_detector(detector, val_windows, classes, bf16=cfg.bf16))
     summary = {"step": step, "tokens_seen": tokens_seen, "hours": elapsed / 3600, **final}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     log(f"done: {step} steps, {tokens_seen:,} tokens, {elapsed / 60:.1f} min, val {final['bits_per_byte']:.3f} bits/byte")
@@ -410,8 +529,8 @@ def _truncate_log(path: Path, last_step: int) -> None:
 
 
 def _checkpoint(model, tokenizer, opt, out: Path, step: int, tokens_seen: int, elapsed: float,
-                rng: np.random.Generator, gen: torch.Generator) -> None:
-    _save(model, tokenizer, out / "latest")
+                rng: np.random.Generator, gen: torch.Generator, detector=None) -> None:
+    _save(model, tokenizer, out / "latest", detector)
     tmp = out / "trainer_state.pt.tmp"
     torch.save({"optimizer": opt.state_dict(), "step": step, "tokens_seen": tokens_seen, "elapsed": elapsed,
                 "numpy_rng": rng.bit_generator.state, "torch_gen": gen.get_state()}, tmp)

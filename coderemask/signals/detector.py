@@ -1,0 +1,82 @@
+"""Detector witness: the bug-detector head's opinion of which tokens were changed, as Evidence.
+
+A detector (``coderemask train --detector``; ``model/detector.py`` loads it) gives each token of
+the code a probability that it was corrupted. Tokens at or above ``threshold`` become evidence
+(source ``"detector"``, score = that probability); neighbouring ones merge into one span. The
+detector is asked for lazily, on the first call; a model without one makes the witness silent,
+and it says so once per process. This module never imports torch: it gets a loader that returns
+something with ``score_text`` (``model.detector.TokenDetector``) or None, and knows nothing of
+models, tests or policies.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable, Protocol, Sequence
+
+from ..types import Evidence, Span
+from .confidence import suspect_spans
+
+SOURCE = "detector"
+_log = logging.getLogger("coderemask.detector")
+_said: set[str] = set()
+
+
+class TokenScorer(Protocol):
+    def score_text(self, text: str) -> tuple[Sequence[tuple[int, int]], Sequence[float]]:
+        """(character range of each token of ``text``, its probability of being corrupted)."""
+        ...
+
+
+def detector_evidence(offsets: Sequence[tuple[int, int]], probabilities: Sequence[float], *,
+                      region: Span | None = None, threshold: float = 0.3, max_gap: int = 1) -> list[Evidence]:
+    """Evidence for tokens the detector thinks were changed (probability >= ``threshold``)."""
+    if len(offsets) != len(probabilities):
+        raise ValueError(f"{len(offsets)} offsets but {len(probabilities)} probabilities")
+    return [Evidence(SOURCE, span, p, f"the detector's opinion: changed with probability {p:.2f}")
+            for span, p in suspect_spans(offsets, probabilities, region=region, min_score=threshold,
+                                         max_gap=max_gap)]
+
+
+def say_once(message: str) -> None:
+    """Log ``message`` as a warning the first time this process sees it."""
+    if message not in _said:
+        _said.add(message)
+        _log.warning(message)
+
+
+class DetectorWitness:
+    """``witness(code, region) -> list[Evidence]`` over a detector loaded on the first call.
+
+    load: returns the scorer, or None when the model has none (then every call returns [] and
+    the absence is said once). threshold: the lowest probability that accuses a token (0.3 by
+    default: unmeasured; the issue-16 session that trains the detector should measure it).
+    """
+
+    def __init__(self, load: Callable[[], TokenScorer | None], *, threshold: float = 0.3, max_gap: int = 1,
+                 name: str = "the model") -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise ValueError(f"detector threshold {threshold!r}: must be in (0, 1]")
+        self._load = load
+        self._scorer: TokenScorer | None = None
+        self._loaded = False
+        self.threshold, self.max_gap, self.name = threshold, max_gap, name
+
+    @property
+    def available(self) -> bool:
+        """Whether a detector is there (loads it on first use)."""
+        if not self._loaded:
+            self._scorer = self._load()
+            self._loaded = True
+            if self._scorer is None:
+                say_once(f"{self.name} has no detector/ folder: the detector witness says nothing "
+                         "(train one with `coderemask train --corrupt-share 0.3 --detector`)")
+        return self._scorer is not None
+
+    def __call__(self, code: str, region: Span | None = None) -> list[Evidence]:
+        if not self.available:
+            return []
+        assert self._scorer is not None
+        offsets, probabilities = self._scorer.score_text(code)
+        return detector_evidence(offsets, probabilities, region=region, threshold=self.threshold,
+                                 max_gap=self.max_gap)
