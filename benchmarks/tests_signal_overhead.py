@@ -32,8 +32,12 @@ def make_project(root: Path, tests: int, loop: int) -> None:
     (root / "tests").mkdir(parents=True)
     (root / "target.py").write_text(TARGET)
     body = ["import pytest", "from target import mean", ""]
-    body += [f"@pytest.mark.parametrize('k', range({tests}))",
-             "def test_small(k):", "    assert mean([k, k + 2]) == k + 1", ""]
+    body += [
+        f"@pytest.mark.parametrize('k', range({tests}))",
+        "def test_small(k):",
+        "    assert mean([k, k + 2]) == k + 1",
+        "",
+    ]
     body += ["def test_hot_loop():", f"    assert mean(list(range({loop}))) == {(loop - 1) / 2}", ""]
     (root / "tests" / "test_target.py").write_text("\n".join(body))
 
@@ -60,11 +64,14 @@ def main() -> None:
         for autoload in (False, True):
             row = {}
             for trace in (False, True):
-                row[trace] = best(args.repeats, project_dir=tmp, target_file="target.py",
-                                  coverage=trace, plugin_autoload=autoload)
+                row[trace] = best(
+                    args.repeats, project_dir=tmp, target_file="target.py", coverage=trace, plugin_autoload=autoload
+                )
             extra = row[True] - row[False]
-            print(f"  plugin autoload {'on ' if autoload else 'off'}: no tracer {row[False]:.2f} s,"
-                  f" tracer {row[True]:.2f} s (+{extra:.2f} s, +{100 * extra / row[False]:.0f}%)")
+            print(
+                f"  plugin autoload {'on ' if autoload else 'off'}: no tracer {row[False]:.2f} s,"
+                f" tracer {row[True]:.2f} s (+{extra:.2f} s, +{100 * extra / row[False]:.0f}%)"
+            )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ def mean(xs):
     return sum(xs) / len(xs)
 '''
 
-TESTS = '''\
+TESTS = """\
 import pytest
 
 from search import bsearch, clamp, mean
@@ -93,15 +93,16 @@ def test_empty():
 @pytest.mark.parametrize("value, want", [(-5, 0), (5, 5), (50, 10)])
 def test_clamp(value, want):
     assert clamp(value, 0, 10) == want
-'''
+"""
 
 MIXES = ("pass", "fail-fast", "half-hang", "all-hang")
 
 
 def project(root: Path) -> Path:
     (root / "search.py").write_text(SEARCH, encoding="utf-8")
-    (root / "test_search.py").write_text(TESTS + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
-                                         encoding="utf-8")
+    (root / "test_search.py").write_text(
+        TESTS + "\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n", encoding="utf-8"
+    )
     return root
 
 
@@ -127,8 +128,9 @@ def checker(root: Path, fork: bool, old_limits: bool = False) -> PytestChecker:
     """A checker for the planted bug; ``old_limits``: every test may run 10 s, as before calibration."""
     target, text = load_target(f"{root / 'search.py'}::bsearch")
     limits = TimeLimits(floor=10.0, hung=10.0, ceiling=10.0) if old_limits else None
-    c = PytestChecker(root, "search.py", text, target.span, qualname=target.qualname if fork else "",
-                      time_limits=limits)
+    c = PytestChecker(
+        root, "search.py", text, target.span, qualname=target.qualname if fork else "", time_limits=limits
+    )
     c.check([c.original])  # the baseline run: calibrates the limits (not timed)
     return c
 
@@ -153,17 +155,24 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=60, help="candidates per mix, forked sessions")
     parser.add_argument("--fresh", type=int, default=8, help="candidates per mix, one fresh process each")
     parser.add_argument("--repeats", type=int, default=3, help="runs per cell; the median is shown (default 3)")
-    parser.add_argument("--old-limits", action="store_true",
-                        help="also time the fresh-process path with 10 s per test, as before calibration (one run)")
+    parser.add_argument(
+        "--old-limits",
+        action="store_true",
+        help="also time the fresh-process path with 10 s per test, as before calibration (one run)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = project(Path(tmp))
-        print(f"{os.cpu_count()} cores; 9 test functions (11 items), 3 failing on the original; "
-              f"{args.candidates} candidates per mix (forked), {args.fresh} (fresh processes); "
-              f"median of {args.repeats} runs\n")
+        print(
+            f"{os.cpu_count()} cores; 9 test functions (11 items), 3 failing on the original; "
+            f"{args.candidates} candidates per mix (forked), {args.fresh} (fresh processes); "
+            f"median of {args.repeats} runs\n"
+        )
         old = " fresh, 10 s per test: s per candidate | ratio to it |" if args.old_limits else ""
-        print("| mix | forked: candidates/s | s per candidate | fresh process: candidates/s | "
-              f"s per candidate | ratio | solved (forked, fresh) |{old}")
+        print(
+            "| mix | forked: candidates/s | s per candidate | fresh process: candidates/s | "
+            f"s per candidate | ratio | solved (forked, fresh) |{old}"
+        )
         print("|---|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if args.old_limits else ""))
         for mix in MIXES:
             t_fork, ok_fork = timed(root, True, mix, args.candidates, args.repeats)
@@ -173,9 +182,12 @@ def main() -> None:
             if args.old_limits:
                 t_old, _ = timed(root, False, mix, args.fresh, 1, old_limits=True)
                 old = f" {t_old / args.fresh:.3f} | {(t_old / args.fresh) / (t_fork / args.candidates):.0f}x |"
-            print(f"| {mix} | {rate_fork:.1f} | {t_fork / args.candidates:.3f} | {rate_fresh:.2f} | "
-                  f"{t_fresh / args.fresh:.3f} | {rate_fork / rate_fresh:.1f}x | {ok_fork}/{args.candidates}, "
-                  f"{ok_fresh}/{args.fresh} |{old}", flush=True)
+            print(
+                f"| {mix} | {rate_fork:.1f} | {t_fork / args.candidates:.3f} | {rate_fresh:.2f} | "
+                f"{t_fresh / args.fresh:.3f} | {rate_fork / rate_fresh:.1f}x | {ok_fork}/{args.candidates}, "
+                f"{ok_fresh}/{args.fresh} |{old}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def entry() -> NoReturn:
     second or two (sandboxes and model threads wind down)."""
     code: int | None = None
     try:
-        from .frontends.cli import main
+        from coderemask.frontends.cli import main
 
         code = main()
     except KeyboardInterrupt:  # during the imports, or between main's own handler and its return
@@ -27,7 +27,7 @@ def entry() -> NoReturn:
     except KeyboardInterrupt:  # landed while ignoring was being set up
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     if code is None:
-        from .frontends.common import interrupted
+        from coderemask.frontends.common import interrupted
 
         code = interrupted("coderemask")
     sys.exit(code)

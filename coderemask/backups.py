@@ -20,9 +20,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import CoderemaskError
-from .safejson import loads
-from .writeback import StaleFileError, check_writable, replace_file
+from coderemask.errors import CoderemaskError
+from coderemask.safejson import loads
+from coderemask.writeback import StaleFileError, check_writable, replace_file
 
 STATE_ENV = "CODEREMASK_STATE_DIR"
 RECORD = "record.json"
@@ -92,8 +92,13 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str) -> Back
         raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
     slot = _slot(file)
     earlier = _read_record(slot)
-    backup = Backup(file=str(file), copy=str(slot / f"{_sha(data)[:20]}.orig"), before=_sha(data),
-                    after=_sha(new_text.encode("utf-8")), written_at=time.time())
+    backup = Backup(
+        file=str(file),
+        copy=str(slot / f"{_sha(data)[:20]}.orig"),
+        before=_sha(data),
+        after=_sha(new_text.encode("utf-8")),
+        written_at=time.time(),
+    )
 
     def still_as_read() -> None:  # checked just before the rename
         check_writable(file)
@@ -106,8 +111,10 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str) -> Back
             replace_file(Path(backup.copy), data)
             replace_file(slot / RECORD, json.dumps(asdict(backup), indent=2) + "\n")
         except CoderemaskError as exc:
-            raise CoderemaskError(f"{path}: not written: cannot keep its backup in {backups_dir()} ({exc}); "
-                                  f"set {STATE_ENV} to a writable folder") from None
+            raise CoderemaskError(
+                f"{path}: not written: cannot keep its backup in {backups_dir()} ({exc}); "
+                f"set {STATE_ENV} to a writable folder"
+            ) from None
         replace_file(file, new_text, check=still_as_read)
     except BaseException:
         if _digest_of(file) == backup.after != backup.before:
@@ -148,8 +155,11 @@ def last_write(path: Path | None = None) -> Backup:
         if found is None:
             raise CoderemaskError(f"{path}: nothing to undo (no write by coderemask is recorded in {backups_dir()})")
         return found
-    records = [r for slot in (backups_dir().iterdir() if backups_dir().is_dir() else ()) if
-               (r := _read_record(slot)) is not None]
+    records = [
+        r
+        for slot in (backups_dir().iterdir() if backups_dir().is_dir() else ())
+        if (r := _read_record(slot)) is not None
+    ]
     if not records:
         raise CoderemaskError(f"nothing to undo (no write by coderemask is recorded in {backups_dir()})")
     return max(records, key=lambda r: r.written_at)
@@ -173,7 +183,8 @@ def undo(path: Path | None = None) -> Backup:
     if current != backup.after:
         raise StaleFileError(
             f"{file} changed since coderemask wrote it ({backup.when()}); not undoing, so that those changes "
-            f"are not lost (the version before that write is in {backup.copy})")
+            f"are not lost (the version before that write is in {backup.copy})"
+        )
     check_writable(file)
 
     def unchanged() -> None:

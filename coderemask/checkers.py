@@ -23,13 +23,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .problem import Verdict
-from .signals.localize import fault_evidence
-from .signals.pytest_session import SessionCandidate, SessionResult, TestPlan, fork_available, run_session, swap_blocker
-from .signals.sandbox import Candidate, CandidateResult, run_batch
-from .signals.timing import TimeLimits, timed_out
-from .signals.tests import Frame, Outcome, TestOutcome, TestRun, _inside, run_tests
-from .types import Evidence, Span
+from coderemask.problem import Verdict
+from coderemask.signals.localize import fault_evidence
+from coderemask.signals.pytest_session import (
+    SessionCandidate,
+    SessionResult,
+    TestPlan,
+    fork_available,
+    run_session,
+    swap_blocker,
+)
+from coderemask.signals.sandbox import Candidate, CandidateResult, run_batch
+from coderemask.signals.tests import Frame, Outcome, TestOutcome, TestRun, _inside, run_tests
+from coderemask.signals.timing import TimeLimits, timed_out
+from coderemask.types import Evidence, Span
 
 # ------------------------------------------------------------------------- script tests
 
@@ -51,8 +58,11 @@ class ScriptChecker:
 
     def check(self, codes: Sequence[str]) -> list[Verdict]:
         first_line = self.prefix.count("\n") + 1  # the function's first line in the module
-        batch = [Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}")
-                 for i, code in enumerate(codes) for j, test in enumerate(self.tests)]
+        batch = [
+            Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}")
+            for i, code in enumerate(codes)
+            for j, test in enumerate(self.tests)
+        ]
         results = run_batch(batch, timeout=self.timeout, project_dir=self.project_dir).results if batch else ()
         self.runs += 1
         verdicts = []
@@ -72,8 +82,9 @@ def as_test_run(results: Sequence[CandidateResult], first_line: int, n_lines: in
     last = first_line + n_lines - 1
     outcomes = []
     for j, r in enumerate(results):
-        frames = tuple(Frame(name, line, "", name == "<candidate>" and first_line <= line <= last)
-                       for name, line in r.frames)
+        frames = tuple(
+            Frame(name, line, "", name == "<candidate>" and first_line <= line <= last) for name, line in r.frames
+        )
         outcome: Outcome = "passed" if r.passed else ("failed" if r.status == "failed" else "error")
         covered = frozenset(x for x in r.lines if first_line <= x <= last)
         outcomes.append(TestOutcome(f"test_{j}", outcome, r.exc_type, r.message, frames, covered, r.seconds))
@@ -104,15 +115,22 @@ class ValidationStats:
     reasons: Counter = field(default_factory=Counter)  # why candidates took a fresh process
 
     def describe(self) -> str:
-        text = f"{self.forked + self.fresh} candidate(s) tested in {self.seconds:.1f} s: {self.forked} in forked " \
-               f"pytest sessions, {self.fresh} in fresh processes"
+        text = (
+            f"{self.forked + self.fresh} candidate(s) tested in {self.seconds:.1f} s: {self.forked} in forked "
+            f"pytest sessions, {self.fresh} in fresh processes"
+        )
         if self.reasons:
             text += " (" + "; ".join(f"{n}x {why}" for why, n in self.reasons.most_common(3)) + ")"
         return text
 
     def to_json(self) -> dict[str, object]:
-        return {"forked": self.forked, "fresh": self.fresh, "reruns": self.reruns,
-                "seconds": round(self.seconds, 3), "fresh_reasons": dict(self.reasons)}
+        return {
+            "forked": self.forked,
+            "fresh": self.fresh,
+            "reruns": self.reruns,
+            "seconds": round(self.seconds, 3),
+            "fresh_reasons": dict(self.reasons),
+        }
 
 
 @dataclass
@@ -178,10 +196,17 @@ class PytestChecker:
 
     def run(self, code: str, limits: Mapping[str, float] | None = None) -> TestRun:
         """One fresh sandboxed pytest process for ``code``, every test (per-test ``limits``)."""
-        return run_tests(self.project_dir, target_file=self.relpath, tests=self.tests,
-                         target_lines=self._lines(code), overlay={self.relpath: self.place(code)},
-                         timeout=self.timeout, test_timeout=self.test_timeout, test_timeouts=limits,
-                         python=self.python)
+        return run_tests(
+            self.project_dir,
+            target_file=self.relpath,
+            tests=self.tests,
+            target_lines=self._lines(code),
+            overlay={self.relpath: self.place(code)},
+            timeout=self.timeout,
+            test_timeout=self.test_timeout,
+            test_timeouts=limits,
+            python=self.python,
+        )
 
     def ensure_baseline(self) -> TestRun:
         """The original code's run (made once, at the user's ceiling, when none was given)."""
@@ -200,10 +225,13 @@ class PytestChecker:
             return None
         by_time = sorted(tests, key=lambda t: t.duration)
         assert self.time_limits is not None
-        return TestPlan(phase1=tuple(t.nodeid for t in by_time if t.outcome in ("failed", "error")),
-                        phase2=tuple(t.nodeid for t in by_time if t.outcome == "passed"),
-                        limits=self.time_limits.calibrate(baseline), default_limit=self.time_limits.ceiling,
-                        stop_early=self.stop_early)
+        return TestPlan(
+            phase1=tuple(t.nodeid for t in by_time if t.outcome in ("failed", "error")),
+            phase2=tuple(t.nodeid for t in by_time if t.outcome == "passed"),
+            limits=self.time_limits.calibrate(baseline),
+            default_limit=self.time_limits.ceiling,
+            stop_early=self.stop_early,
+        )
 
     def _selected(self, nodeid: str) -> bool:
         """Whether ``nodeid`` is one of ``tests`` (a node id, one of a parametrized test's cases, or
@@ -212,7 +240,7 @@ class PytestChecker:
             return True
         for test in self.tests:
             rel = _inside(Path(self.project_dir).resolve(), test.split("::")[0])
-            name = (rel or test.split("::")[0]) + test[len(test.split("::")[0]):]
+            name = (rel or test.split("::")[0]) + test[len(test.split("::")[0]) :]
             if rel == "." or nodeid == name or nodeid.startswith((name + "::", name + "[", name.rstrip("/") + "/")):
                 return True
         return False
@@ -282,10 +310,15 @@ class PytestChecker:
         return swap_blocker(self.file_text, self.place(code), self.first_line) or ""
 
     def _session(self, codes: Sequence[str], plan: TestPlan) -> SessionResult:
-        return run_session(self.project_dir, target_file=self.relpath, qualname=self.qualname,
-                           first_line=self.first_line, plan=plan,
-                           candidates=[SessionCandidate(self.place(c), self._lines(c)) for c in codes],
-                           python=self.python)
+        return run_session(
+            self.project_dir,
+            target_file=self.relpath,
+            qualname=self.qualname,
+            first_line=self.first_line,
+            plan=plan,
+            candidates=[SessionCandidate(self.place(c), self._lines(c)) for c in codes],
+            python=self.python,
+        )
 
     def _verdict(self, code: str, run: TestRun, plan: TestPlan | None) -> Verdict:
         considered = [t for t in run.tests if t.outcome != "skipped"]
@@ -295,9 +328,14 @@ class PytestChecker:
         passed = sum(t.outcome == "passed" for t in considered)
         summary = "; ".join(f"{t.nodeid}: {t.exc_type}" for t in run.failing)[:300]
         complete = plan is None or {t.nodeid for t in run.tests} >= set(plan.tests)
-        return Verdict(passed, max(total, len(considered)), tuple(self.localize(run, code, self.first_line)),
-                       summary, complete=complete,
-                       passed_tests=frozenset(t.nodeid for t in considered if t.outcome == "passed"))
+        return Verdict(
+            passed,
+            max(total, len(considered)),
+            tuple(self.localize(run, code, self.first_line)),
+            summary,
+            complete=complete,
+            passed_tests=frozenset(t.nodeid for t in considered if t.outcome == "passed"),
+        )
 
 
 def _stopped_after_progress(run: TestRun, plan: TestPlan) -> bool:

@@ -85,8 +85,11 @@ def _call_prefix(line: str, name: str) -> str | None:
 
 def _literal_arguments(call: ast.Call) -> bool:
     """Whether every argument of ``call`` is a literal (``is_happy(a)`` is prose, not an example)."""
-    return (all(k.arg is not None for k in call.keywords) and not any(isinstance(a, ast.Starred) for a in call.args)
-            and all(_is_literal(arg) for arg in [*call.args, *(k.value for k in call.keywords)]))
+    return (
+        all(k.arg is not None for k in call.keywords)
+        and not any(isinstance(a, ast.Starred) for a in call.args)
+        and all(_is_literal(arg) for arg in [*call.args, *(k.value for k in call.keywords)])
+    )
 
 
 def _is_literal(node_or_text: ast.expr | str) -> bool:
@@ -112,10 +115,10 @@ def informal_examples(docstring: str | None, name: str) -> list[tuple[str, str]]
         call = _call_prefix(line, name)
         if call is None:
             continue
-        rest = line[len(call):].strip()
+        rest = line[len(call) :].strip()
         for sep in _SEPARATORS:
             if rest.startswith(sep):
-                want = _expected_literal(rest[len(sep):])
+                want = _expected_literal(rest[len(sep) :])
                 if want is not None and (call, want) not in found:
                     found.append((call, want))
                 break

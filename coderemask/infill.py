@@ -15,9 +15,9 @@ from typing import Sequence
 
 import torch
 
-from .errors import ConfigError
-from .model.base import Denoiser
-from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
+from coderemask.errors import ConfigError
+from coderemask.model.base import Denoiser
+from coderemask.sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 Template = Sequence["str | int"]
 _SLOT_RE = re.compile(r"\[MASK(?:\*(\d+))?\]")
@@ -67,8 +67,9 @@ def encode_template(model: Denoiser, template: Template) -> tuple[list[int], lis
     return ids, editable, groups
 
 
-def fill(model: Denoiser, template: Template, config: SamplerConfig, *, samples: int = 1,
-         steps: int | None = None) -> list[Filled]:
+def fill(
+    model: Denoiser, template: Template, config: SamplerConfig, *, samples: int = 1, steps: int | None = None
+) -> list[Filled]:
     """Denoise every slot of ``template`` for ``samples`` candidates in one batch.
 
     Steps default to the number of slots (one token per step) when ``config.threshold`` is unset

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import CoderemaskError
+from coderemask.errors import CoderemaskError
 
 CHECK_SECONDS = 60.0
 
@@ -52,19 +52,29 @@ def test_python(flag: str | os.PathLike[str] | None = None, environ: Mapping[str
         return None
     path = path.absolute()
     if not path.is_file():
-        raise InterpreterError(f"{source}: {path} does not exist (name the interpreter of the project's "
-                               "environment, e.g. --python .venv/bin/python)")
+        raise InterpreterError(
+            f"{source}: {path} does not exist (name the interpreter of the project's "
+            "environment, e.g. --python .venv/bin/python)"
+        )
     if not os.access(path, os.X_OK):
         raise InterpreterError(f"{source}: {path} is not executable")
     try:
-        done = subprocess.run([str(path), "-c", "import pytest"], capture_output=True, text=True,
-                              timeout=CHECK_SECONDS, stdin=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            [str(path), "-c", "import pytest"],
+            capture_output=True,
+            text=True,
+            timeout=CHECK_SECONDS,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         raise InterpreterError(f"{source}: {path} does not run: {exc}") from None
     if done.returncode != 0:
         why = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise InterpreterError(f"{source}: {path} cannot import pytest ({why}); install pytest in that "
-                               "environment, or choose another with --python")
+        raise InterpreterError(
+            f"{source}: {path} cannot import pytest ({why}); install pytest in that "
+            "environment, or choose another with --python"
+        )
     return str(path)
 
 

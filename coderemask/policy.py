@@ -25,8 +25,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
-from .errors import ConfigError
-from .types import Evidence, PlannedSpan, RemaskPlan, Span
+from coderemask.errors import ConfigError
+from coderemask.types import Evidence, PlannedSpan, RemaskPlan, Span
 
 Snap = Callable[[str, Span], Sequence[Span]]
 """snap(code, span) -> the enclosing syntax units of ``span``, innermost first."""
@@ -114,10 +114,13 @@ POLICIES: dict[str, NamedPolicy] = {
     "tests": NamedPolicy({"tests": 1.0}, help="failing tests' tracebacks and fault localization"),
     "detector": NamedPolicy({"detector": 1.0}, help="the model's bug-detector head (models with detector/)"),
     "combined": NamedPolicy(_ALL_WITNESSES, help="all witnesses, weighted (the default)"),
-    "combined+detector": NamedPolicy({**_ALL_WITNESSES, "detector": DETECTOR_WEIGHT_ON},
-                                     help="combined with the detector witness on (models with detector/)"),
-    "whole": NamedPolicy(_ALL_WITNESSES, scope="whole",
-                         help="any accusation resamples the whole region (no localization)"),
+    "combined+detector": NamedPolicy(
+        {**_ALL_WITNESSES, "detector": DETECTOR_WEIGHT_ON},
+        help="combined with the detector witness on (models with detector/)",
+    ),
+    "whole": NamedPolicy(
+        _ALL_WITNESSES, scope="whole", help="any accusation resamples the whole region (no localization)"
+    ),
 }
 """Policy name -> preset. ``combined`` is the default."""
 
@@ -146,8 +149,9 @@ class Policy:
         self.snap = snap
         self.count_tokens = count_tokens
 
-    def plan(self, code: str, region: Span, evidence: Sequence[Evidence],
-             history: Sequence[RemaskPlan] = ()) -> RemaskPlan | None:
+    def plan(
+        self, code: str, region: Span, evidence: Sequence[Evidence], history: Sequence[RemaskPlan] = ()
+    ) -> RemaskPlan | None:
         """Spans of ``code`` to remask next, or None when no witness accuses anything.
 
         region: the editable characters of ``code`` (spans are clipped to it).
@@ -233,8 +237,7 @@ class Policy:
 
     def _whole(self, code: str, region: Span, candidates: list[_Candidate], reason: str) -> RemaskPlan:
         ev = tuple(e for c in candidates for e in c.evidence)
-        return self._make_plan(code, [_Candidate(region, max(c.score for c in candidates), ev)], reason,
-                               whole=True)
+        return self._make_plan(code, [_Candidate(region, max(c.score for c in candidates), ev)], reason, whole=True)
 
     def _make_plan(self, code: str, chosen: Sequence[_Candidate], reason: str, *, whole: bool = False) -> RemaskPlan:
         spans = []
@@ -268,8 +271,11 @@ def _merge(cands: Sequence[_Candidate]) -> list[_Candidate]:
     for c in sorted(cands, key=lambda c: (c.span.start, c.span.end)):
         if out and c.span.start <= out[-1].span.end:
             last = out[-1]
-            out[-1] = _Candidate(Span(last.span.start, max(last.span.end, c.span.end)),
-                                 max(last.score, c.score), last.evidence + c.evidence)
+            out[-1] = _Candidate(
+                Span(last.span.start, max(last.span.end, c.span.end)),
+                max(last.score, c.score),
+                last.evidence + c.evidence,
+            )
         else:
             out.append(c)
     return out

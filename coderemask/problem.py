@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from .errors import ConfigError
-from .types import Evidence, Span
+from coderemask.errors import ConfigError
+from coderemask.types import Evidence, Span
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,9 @@ class Problem:
 
     def __post_init__(self) -> None:
         if not (0 <= self.region.start <= self.region.end <= len(self.code)):
-            raise ConfigError(f"Problem.region={self.region}: outside the code of {self.name!r} ({len(self.code)} chars)")
+            raise ConfigError(
+                f"Problem.region={self.region}: outside the code of {self.name!r} ({len(self.code)} chars)"
+            )
         if self.region.start == self.region.end:
             raise ConfigError(f"Problem.region of {self.name!r} is empty: nothing is editable")
 

@@ -18,13 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import tomlcompat
-from .errors import CoderemaskError
-from .signals.tests import CollectError, TestRun
+from coderemask import tomlcompat
+from coderemask.errors import CoderemaskError
+from coderemask.signals.tests import CollectError, TestRun
 
 #: pytest's config files, in the order it looks for them in each folder.
-CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini",
-                "setup.cfg")
+CONFIG_FILES = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
 class TestSelectionError(CoderemaskError):
@@ -114,9 +113,14 @@ class Selection:
     tests: list[str]
 
 
-def select_project(file: str | os.PathLike[str], tests: Sequence[str] = (), *,
-                   project: str | os.PathLike[str] | None = None, cwd: str | os.PathLike[str] | None = None,
-                   invocation_dir: str | os.PathLike[str] | None = None) -> Selection:
+def select_project(
+    file: str | os.PathLike[str],
+    tests: Sequence[str] = (),
+    *,
+    project: str | os.PathLike[str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    invocation_dir: str | os.PathLike[str] | None = None,
+) -> Selection:
     """The root for a target ``file`` (or folder) and ``tests`` (``--project`` when given, else
     ``find_rootdir`` of the file and the tests), and the ids relative to it.
 
@@ -160,8 +164,7 @@ def _relative_id(test: str, here: Path, root: Path) -> str:
 # ----------------------------------------------------------------------------- refusing a run
 
 
-def check_test_run(run: TestRun, tests: Sequence[str] | None, project: Path, *,
-                   collect_errors: bool = True) -> None:
+def check_test_run(run: TestRun, tests: Sequence[str] | None, project: Path, *, collect_errors: bool = True) -> None:
     """Refuse (TestSelectionError) a baseline ``run`` of the original code that cannot serve.
 
     ``tests``: the ids it ran (None or empty: the project's default discovery); ``project``: the
@@ -186,15 +189,21 @@ def check_test_run(run: TestRun, tests: Sequence[str] | None, project: Path, *,
     if run.status == "error":  # name the ids pytest's reason names, when it names some
         named = " ".join(t for t in tests or () if t in run.message) or named
         where = f"--test {named}" if named else f"the tests of {project}"
-        raise TestSelectionError(f"{where}: pytest cannot run it: {run.message} (test ids are paths relative to "
-                                 f"the folder the command runs in, or to the project {project})")
+        raise TestSelectionError(
+            f"{where}: pytest cannot run it: {run.message} (test ids are paths relative to "
+            f"the folder the command runs in, or to the project {project})"
+        )
     if run.status == "no_tests" and named:
-        raise TestSelectionError(f"--test {named}: pytest collected no tests (a module without tests, a folder "
-                                 "without test modules, or every test deselected)")
+        raise TestSelectionError(
+            f"--test {named}: pytest collected no tests (a module without tests, a folder "
+            "without test modules, or every test deselected)"
+        )
     missing = [t for t in tests or () if _dropped(t, run, project)]
     if missing:
-        raise TestSelectionError(f"--test {' '.join(missing)}: not found: pytest collected "
-                                 f"{'its file' if len(missing) == 1 else 'their files'} but no test by that name")
+        raise TestSelectionError(
+            f"--test {' '.join(missing)}: not found: pytest collected "
+            f"{'its file' if len(missing) == 1 else 'their files'} but no test by that name"
+        )
 
 
 def _blames_target(error: CollectError) -> bool:

@@ -29,22 +29,22 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from .errors import ConfigError
-from .infill import encode_template
-from .model.base import Denoiser, fit_context
-from .edits.ranking import EditRanker
-from .edits.scope import ModuleScope
-from .edits.search import Candidate, EditSearch, SearchConfig, SearchCounts, SearchQueue, line_suspicion
-from .policy import Policy, PolicyConfig, policy_config
-from .problem import Checker, Problem, Verdict  # defined in problem.py (no torch); re-exported here
-from .results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, SearchSummary, Solved
-from .sampler import DiffusionState, Sampler, SamplerConfig, denoise
-from .model.detector import detector_of
-from .signals.confidence import confidence_evidence
-from .signals.detector import DetectorWitness
-from .signals.syntax import enclosing_units, parses, syntax_evidence
-from .source import is_stub_code
-from .types import Evidence, PlannedSpan, RemaskPlan, Span
+from coderemask.edits.ranking import EditRanker
+from coderemask.edits.scope import ModuleScope
+from coderemask.edits.search import Candidate, EditSearch, SearchConfig, SearchCounts, SearchQueue, line_suspicion
+from coderemask.errors import ConfigError
+from coderemask.infill import encode_template
+from coderemask.model.base import Denoiser, fit_context
+from coderemask.model.detector import detector_of
+from coderemask.policy import Policy, PolicyConfig, policy_config
+from coderemask.problem import Checker, Problem, Verdict  # defined in problem.py (no torch); re-exported here
+from coderemask.results import Attempt, Budget, Failed, GaveUp, RepairResult, Round, SearchSummary, Solved
+from coderemask.sampler import DiffusionState, Sampler, SamplerConfig, denoise
+from coderemask.signals.confidence import confidence_evidence
+from coderemask.signals.detector import DetectorWitness
+from coderemask.signals.syntax import enclosing_units, parses, syntax_evidence
+from coderemask.source import is_stub_code
+from coderemask.types import Evidence, PlannedSpan, RemaskPlan, Span
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,27 @@ class _Scored:
         return self.parses and (self.verdict.ok if has_tests and self.verdict is not None else not has_tests)
 
 
-def complete(problem: Problem, model: Denoiser, checker: Checker | None = None, config: RepairConfig | None = None,
-             *, on_round: OnRound | None = None) -> RepairResult:
+def complete(
+    problem: Problem,
+    model: Denoiser,
+    checker: Checker | None = None,
+    config: RepairConfig | None = None,
+    *,
+    on_round: OnRound | None = None,
+) -> RepairResult:
     """Write the body of ``problem`` (its region is replaced by masked slots)."""
     config = config or RepairConfig()
     return _Loop(problem, model, checker, config, on_round).run(start_empty=True)
 
 
-def repair(problem: Problem, model: Denoiser, checker: Checker | None = None, config: RepairConfig | None = None,
-           *, on_round: OnRound | None = None) -> RepairResult:
+def repair(
+    problem: Problem,
+    model: Denoiser,
+    checker: Checker | None = None,
+    config: RepairConfig | None = None,
+    *,
+    on_round: OnRound | None = None,
+) -> RepairResult:
     """Fix the body of ``problem`` starting from its current text."""
     config = config or RepairConfig()
     return _Loop(problem, model, checker, config, on_round).run(start_empty=False)
@@ -132,13 +144,17 @@ def repair(problem: Problem, model: Denoiser, checker: Checker | None = None, co
 class _Loop:
     """State of one run: budget counters, the cache of checked candidates, the round trace."""
 
-    def __init__(self, problem: Problem, model: Denoiser, checker: Checker | None, config: RepairConfig,
-                 on_round: OnRound | None) -> None:
+    def __init__(
+        self, problem: Problem, model: Denoiser, checker: Checker | None, config: RepairConfig, on_round: OnRound | None
+    ) -> None:
         self.problem, self.model, self.checker, self.config = problem, model, checker, config
         self.on_round = on_round
         self.policy = config.make_policy(model)
-        self.detector = (DetectorWitness(lambda: detector_of(model), threshold=config.detector_threshold)
-                         if self.policy.config.weights.get("detector", 0.0) > 0 else None)  # lazy: loads on first use
+        self.detector = (
+            DetectorWitness(lambda: detector_of(model), threshold=config.detector_threshold)
+            if self.policy.config.weights.get("detector", 0.0) > 0
+            else None
+        )  # lazy: loads on first use
         self.sampler = Sampler.for_model(config.sampler, model)
         self.cache: dict[str, _Scored] = {}
         self.rounds: list[Round] = []
@@ -149,9 +165,15 @@ class _Loop:
         prefix_ids = model.encode(problem.prefix).ids if problem.prefix else ()
         self.prefix_ids = tuple(prefix_ids[max(len(prefix_ids) - config.context_tokens, 0) :])
         self.suffix_ids = tuple(model.encode(problem.suffix).ids[: config.suffix_tokens]) if problem.suffix else ()
-        self.search = EditSearch(EditRanker(model, self.prefix_ids, self.suffix_ids, seed=config.seed),
-                                 ModuleScope.of(problem.prefix + problem.code + problem.suffix),
-                                 config.search) if config.search is not None else None
+        self.search = (
+            EditSearch(
+                EditRanker(model, self.prefix_ids, self.suffix_ids, seed=config.seed),
+                ModuleScope.of(problem.prefix + problem.code + problem.suffix),
+                config.search,
+            )
+            if config.search is not None
+            else None
+        )
         self.queues: dict[str, SearchQueue] = {}  # per searched code: its candidates not yet tested
         self.bases: list[str] = []  # searched codes, oldest first
         self.depth: dict[str, int] = {problem.code: 0}  # edits between a code and the original
@@ -197,10 +219,16 @@ class _Loop:
                 current = self._score([p.code])[0]
                 current.confidence = 1.0  # the user's code: a candidate must beat it, not tie it
                 if current.solved(has_tests) and self.config.first_plan == "evidence":
-                    return self._result(current, True, "nothing to fix: " + (
-                        "the tests pass" if has_tests else "it parses and no test is given"))
-                plan = self._plan(current) if self.config.first_plan == "evidence" else self._rewrite_plan(
-                    current.code, "first round: rewrite the whole region")
+                    return self._result(
+                        current,
+                        True,
+                        "nothing to fix: " + ("the tests pass" if has_tests else "it parses and no test is given"),
+                    )
+                plan = (
+                    self._plan(current)
+                    if self.config.first_plan == "evidence"
+                    else self._rewrite_plan(current.code, "first round: rewrite the whole region")
+                )
             previous_conf = None
             while True:
                 stop = self._out_of_budget()
@@ -244,8 +272,14 @@ class _Loop:
                     return self._result(current, True, "no tests: it parses and no witness accuses any span")
         except KeyboardInterrupt:
             kept = max(self.cache.values(), key=_Scored.rank, default=None)
-            return Failed(reason="interrupted", code=kept.code if kept else None, rounds=tuple(self.rounds),
-                          nfe=self.nfe, seconds=self._elapsed(), search=self._search_summary())
+            return Failed(
+                reason="interrupted",
+                code=kept.code if kept else None,
+                rounds=tuple(self.rounds),
+                nfe=self.nfe,
+                seconds=self._elapsed(),
+                search=self._search_summary(),
+            )
 
     def _search_due(self, current: _Scored, start_empty: bool) -> bool:
         """The search runs for a repair (or a written completion) with tests to judge its
@@ -263,8 +297,7 @@ class _Loop:
         if current.code in self.queues or self.depth.get(current.code, 0) >= self.config.search_depth:
             return False
         original = self.cache.get(self.problem.code)
-        if current.code == self.problem.code or original is None or original.verdict is None \
-                or current.verdict is None:
+        if current.code == self.problem.code or original is None or original.verdict is None or current.verdict is None:
             return True
         before, now = original.verdict.passed_tests, current.verdict.passed_tests
         return not (before or now) or before <= now
@@ -309,11 +342,24 @@ class _Loop:
             self.tally["winning_rank"] = winner.rank
             self.tally["winning_edit"] = winner.describe()
         edited = sorted({c.edit.line for c in batch})
-        plan = RemaskPlan(spans=(), steps=rank_nfe, whole=False,
-                          reason=f"search: candidates {batch[0].rank}-{batch[-1].rank} (edit "
-                                 f"{self.depth.get(base, 0) + 1}; lines {', '.join(map(str, edited))})")
-        self._record(plan, rank_nfe, rank_nfe, scored, best, improved, rank_nfe=rank_nfe, rank_seconds=rank_seconds,
-                     candidates=batch)
+        plan = RemaskPlan(
+            spans=(),
+            steps=rank_nfe,
+            whole=False,
+            reason=f"search: candidates {batch[0].rank}-{batch[-1].rank} (edit "
+            f"{self.depth.get(base, 0) + 1}; lines {', '.join(map(str, edited))})",
+        )
+        self._record(
+            plan,
+            rank_nfe,
+            rank_nfe,
+            scored,
+            best,
+            improved,
+            rank_nfe=rank_nfe,
+            rank_seconds=rank_seconds,
+            candidates=batch,
+        )
         return best if improved else None
 
     def _steps_that_fit(self) -> int:
@@ -354,21 +400,32 @@ class _Loop:
         """Mask the whole editable region of ``code`` (default: the problem's) with
         ``complete_slots`` slots: what ``complete`` starts with."""
         region = self.problem_region(code) if code is not None else self.problem.region
-        return RemaskPlan(spans=(PlannedSpan(region, self.config.complete_slots, 1.0),),
-                          steps=self.config.complete_slots, reason=reason, whole=True)
+        return RemaskPlan(
+            spans=(PlannedSpan(region, self.config.complete_slots, 1.0),),
+            steps=self.config.complete_slots,
+            reason=reason,
+            whole=True,
+        )
 
     def _converged(self, current: _Scored, previous: float | None) -> bool:
         """Without tests: confidence settled (change < 0.02) at a level the model stands by."""
-        return (previous is not None and abs(current.confidence - previous) < 0.02
-                and current.confidence >= self.config.converged_confidence)
+        return (
+            previous is not None
+            and abs(current.confidence - previous) < 0.02
+            and current.confidence >= self.config.converged_confidence
+        )
 
     def _plan(self, current: _Scored) -> RemaskPlan | None:
         evidence: list[Evidence] = list(syntax_evidence(current.code))
         if current.verdict is not None:
             evidence += current.verdict.evidence
         if current.offsets:
-            evidence += confidence_evidence(current.offsets, current.token_confidence, region=self.problem_region(current.code),
-                                            threshold=self.config.confidence_threshold)
+            evidence += confidence_evidence(
+                current.offsets,
+                current.token_confidence,
+                region=self.problem_region(current.code),
+                threshold=self.config.confidence_threshold,
+            )
         region = self.problem_region(current.code)
         if self.detector is not None:
             evidence += self.detector(current.code, region)
@@ -456,36 +513,76 @@ class _Loop:
 
     # ---------------------------------------------------------------- trace and result
 
-    def _record(self, plan: RemaskPlan, steps: int, nfe: int, scored: list[_Scored], best: _Scored,
-                improved: bool, *, rank_nfe: int = 0, rank_seconds: float = 0.0,
-                denoise_seconds: float = 0.0, candidates: Sequence[Candidate] = ()) -> None:
+    def _record(
+        self,
+        plan: RemaskPlan,
+        steps: int,
+        nfe: int,
+        scored: list[_Scored],
+        best: _Scored,
+        improved: bool,
+        *,
+        rank_nfe: int = 0,
+        rank_seconds: float = 0.0,
+        denoise_seconds: float = 0.0,
+        candidates: Sequence[Candidate] = (),
+    ) -> None:
         """Append a Round (``candidates``: the search candidates ``scored`` came from, if any)."""
         notes: list[tuple[str, int | None, float | None]] = [(c.describe(), c.rank, c.priority) for c in candidates]
         notes = notes or [("", None, None)] * len(scored)
-        attempts = tuple(Attempt(code=s.code, parses=s.parses, passed=s.verdict.passed if s.verdict else None,
-                                 total=s.verdict.total if s.verdict else None, confidence=s.confidence,
-                                 edit=note, rank=rank, score=score)
-                         for s, (note, rank, score) in zip(scored, notes))
-        rnd = Round(index=len(self.rounds), plan=plan, steps=steps, nfe=nfe, seconds=self._elapsed(),
-                    attempts=attempts, best_index=scored.index(best), adopted=improved, rank_nfe=rank_nfe,
-                    rank_seconds=rank_seconds, denoise_seconds=denoise_seconds)
+        attempts = tuple(
+            Attempt(
+                code=s.code,
+                parses=s.parses,
+                passed=s.verdict.passed if s.verdict else None,
+                total=s.verdict.total if s.verdict else None,
+                confidence=s.confidence,
+                edit=note,
+                rank=rank,
+                score=score,
+            )
+            for s, (note, rank, score) in zip(scored, notes)
+        )
+        rnd = Round(
+            index=len(self.rounds),
+            plan=plan,
+            steps=steps,
+            nfe=nfe,
+            seconds=self._elapsed(),
+            attempts=attempts,
+            best_index=scored.index(best),
+            adopted=improved,
+            rank_nfe=rank_nfe,
+            rank_seconds=rank_seconds,
+            denoise_seconds=denoise_seconds,
+        )
         self.rounds.append(rnd)
         if self.on_round is not None:
             self.on_round(rnd)
 
     def _result(self, current: _Scored, solved: bool, why: str) -> RepairResult:
         kind = Solved if solved else GaveUp
-        return kind(code=current.code, reason=why, rounds=tuple(self.rounds), nfe=self.nfe, seconds=self._elapsed(),
-                    passed=current.verdict.passed if current.verdict else None,
-                    total=current.verdict.total if current.verdict else None, parses=current.parses,
-                    search=self._search_summary())
+        return kind(
+            code=current.code,
+            reason=why,
+            rounds=tuple(self.rounds),
+            nfe=self.nfe,
+            seconds=self._elapsed(),
+            passed=current.verdict.passed if current.verdict else None,
+            total=current.verdict.total if current.verdict else None,
+            parses=current.parses,
+            search=self._search_summary(),
+        )
 
 
-def with_budget(config: RepairConfig, *, max_nfe: int | None = None, max_rounds: int | None = None,
-                max_seconds: float | None = None) -> RepairConfig:
+def with_budget(
+    config: RepairConfig, *, max_nfe: int | None = None, max_rounds: int | None = None, max_seconds: float | None = None
+) -> RepairConfig:
     """A copy of ``config`` with the budget fields given (not None) changed."""
     old = config.budget
-    budget = Budget(max_nfe=old.max_nfe if max_nfe is None else max_nfe,
-                    max_rounds=old.max_rounds if max_rounds is None else max_rounds,
-                    max_seconds=old.max_seconds if max_seconds is None else max_seconds)
+    budget = Budget(
+        max_nfe=old.max_nfe if max_nfe is None else max_nfe,
+        max_rounds=old.max_rounds if max_rounds is None else max_rounds,
+        max_seconds=old.max_seconds if max_seconds is None else max_seconds,
+    )
     return replace(config, budget=budget)

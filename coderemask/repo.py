@@ -23,18 +23,18 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import CoderemaskError
-from .model.base import Denoiser
-from .repair import RepairConfig
-from .results import Failed, Solved, schema
-from .signals.localize import Spectrum, get_formula
-from .signals.tests import TestRun, run_suite
-from .signals.timing import TimeLimits
-from .source import SourceError, list_functions, read_source
-from .backups import Backup, write_atomically
-from .project import TestSelectionError, check_test_run
-from .tasks import file_task, run_task
-from .writeback import digest
+from coderemask.backups import Backup, write_atomically
+from coderemask.errors import CoderemaskError
+from coderemask.model.base import Denoiser
+from coderemask.project import TestSelectionError, check_test_run
+from coderemask.repair import RepairConfig
+from coderemask.results import Failed, Solved, schema
+from coderemask.signals.localize import Spectrum, get_formula
+from coderemask.signals.tests import TestRun, run_suite
+from coderemask.signals.timing import TimeLimits
+from coderemask.source import SourceError, list_functions, read_source
+from coderemask.tasks import file_task, run_task
+from coderemask.writeback import digest
 
 
 class RepoError(CoderemaskError):
@@ -94,8 +94,10 @@ class RepoReport:
         """Apply the accepted patches to the repo's files atomically (stale and read-only checks,
         backups kept for ``backups.undo``). Raises StaleFileError for a file that changed since it
         was read, CoderemaskError for a read-only one."""
-        return [write_atomically(Path(self.root) / file, text, expected_digest=read)
-                for file, (text, read) in self.patched_files().items()]
+        return [
+            write_atomically(Path(self.root) / file, text, expected_digest=read)
+            for file, (text, read) in self.patched_files().items()
+        ]
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -105,8 +107,13 @@ class RepoReport:
         return {"schema": schema("repo"), **d}
 
 
-def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceback_bonus: float = 0.2,
-                   ) -> list[Suspect]:
+def rank_functions(
+    run: TestRun,
+    root: Path,
+    *,
+    formula: str = "ochiai",
+    traceback_bonus: float = 0.2,
+) -> list[Suspect]:
     """Functions of the repo's source covered by failing tests, most suspicious first."""
     f = get_formula(formula)
     counted = [t for t in run.tests if t.outcome in ("passed", "failed", "error")]
@@ -125,9 +132,14 @@ def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceba
         except (SourceError, OSError):
             continue  # a file that does not parse is reported by the tests' collection errors
         for fn in functions:
-            nested = [g for g in functions if g is not fn and fn.start_line < g.start_line and g.end_line <= fn.end_line]
-            own = [n for n in range(fn.start_line, fn.end_line + 1)
-                   if not any(g.start_line <= n <= g.end_line for g in nested)]  # nested ones rank themselves
+            nested = [
+                g for g in functions if g is not fn and fn.start_line < g.start_line and g.end_line <= fn.end_line
+            ]
+            own = [
+                n
+                for n in range(fn.start_line, fn.end_line + 1)
+                if not any(g.start_line <= n <= g.end_line for g in nested)
+            ]  # nested ones rank themselves
             best, best_line = 0.0, fn.start_line
             failed_tests: set[str] = set()
             passed_tests: set[str] = set()
@@ -145,8 +157,17 @@ def rank_functions(run: TestRun, root: Path, *, formula: str = "ochiai", traceba
             if not failed_tests:
                 continue
             traced = any((file, n) in in_traceback for n in own)
-            suspects.append(Suspect(file, fn.qualname, min(1.0, best + (traceback_bonus if traced else 0.0)),
-                                    best_line, tuple(sorted(failed_tests)), tuple(sorted(passed_tests)), traced))
+            suspects.append(
+                Suspect(
+                    file,
+                    fn.qualname,
+                    min(1.0, best + (traceback_bonus if traced else 0.0)),
+                    best_line,
+                    tuple(sorted(failed_tests)),
+                    tuple(sorted(passed_tests)),
+                    traced,
+                )
+            )
     return sorted(suspects, key=lambda s: (-s.score, s.file, s.line))
 
 
@@ -189,19 +210,26 @@ def fix_repo(
     if baseline.status in ("error", "timeout", "crashed", "no_tests") or not baseline.tests:
         raise RepoError(f"the test suite of {root} did not run: {baseline.status}: {baseline.message}")
     for error in baseline.collect_errors:
-        on_event(f"collection error (its tests are left out): {error.nodeid}: {error.exc_type}: "
-                 f"{error.message.strip().splitlines()[-1] if error.message.strip() else ''}")
+        on_event(
+            f"collection error (its tests are left out): {error.nodeid}: {error.exc_type}: "
+            f"{error.message.strip().splitlines()[-1] if error.message.strip() else ''}"
+        )
     failing_before = sorted(t.nodeid for t in baseline.failing)
     passing_before = {t.nodeid for t in baseline.passing}
-    on_event(f"baseline: {len(passing_before)} passed, {len(failing_before)} failing"
-             + (f", {len(baseline.collect_errors)} collection error(s)" if baseline.collect_errors else ""))
+    on_event(
+        f"baseline: {len(passing_before)} passed, {len(failing_before)} failing"
+        + (f", {len(baseline.collect_errors)} collection error(s)" if baseline.collect_errors else "")
+    )
     report = RepoReport(str(root), failing_before, len(passing_before), [], failing_before, 0.0)
     if not failing_before:
         report.seconds = time.monotonic() - t0
         return report
     suspects = rank_functions(baseline, root)
-    on_event("suspects: " + ", ".join(f"{s.file}::{s.qualname} ({s.score:.2f})" for s in suspects[:max_functions])
-             if suspects else "no function of the repo is run by a failing test")
+    on_event(
+        "suspects: " + ", ".join(f"{s.file}::{s.qualname} ({s.score:.2f})" for s in suspects[:max_functions])
+        if suspects
+        else "no function of the repo is run by a failing test"
+    )
     overlay: dict[str, str] = {}  # accepted patches so far: file -> text
     model: list[Denoiser] = []  # loaded on first use
     still_failing = set(failing_before)
@@ -222,17 +250,47 @@ def fix_repo(
         attempted += 1
         if not model:
             model.append(load_model())
-        _repair_one(root, model[0], config, suspect, overlay, passing_before, still_failing, outcome, left,
-                    extra_args, on_event, report.read_digests, baseline, time_limits, fork, python)
+        _repair_one(
+            root,
+            model[0],
+            config,
+            suspect,
+            overlay,
+            passing_before,
+            still_failing,
+            outcome,
+            left,
+            extra_args,
+            on_event,
+            report.read_digests,
+            baseline,
+            time_limits,
+            fork,
+            python,
+        )
     report.failing_after = sorted(still_failing)
     report.seconds = time.monotonic() - t0
     return report
 
 
-def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Suspect, overlay: dict[str, str],
-                passing_before: set[str], still_failing: set[str], outcome: FunctionOutcome, seconds_left: float,
-                extra_args: Sequence[str], on_event: Callable[[str], None], read_digests: dict[str, str],
-                baseline: TestRun, time_limits: TimeLimits, fork: bool, python: str | None) -> None:
+def _repair_one(
+    root: Path,
+    model: Denoiser,
+    config: RepairConfig,
+    suspect: Suspect,
+    overlay: dict[str, str],
+    passing_before: set[str],
+    still_failing: set[str],
+    outcome: FunctionOutcome,
+    seconds_left: float,
+    extra_args: Sequence[str],
+    on_event: Callable[[str], None],
+    read_digests: dict[str, str],
+    baseline: TestRun,
+    time_limits: TimeLimits,
+    fork: bool,
+    python: str | None,
+) -> None:
     """Repair one suspect; on a plausible patch, check the whole suite and accept or reject it.
 
     The suite's baseline calibrates the candidates' time limits while no earlier patch changed
@@ -241,8 +299,18 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
     text = overlay.get(suspect.file)
     per_function = replace(config.budget, max_seconds=min(config.budget.max_seconds, seconds_left))
     covering = sorted(set(suspect.failing_tests) | set(suspect.passing_tests))
-    task = file_task(spec, "fix", tests=covering, project=root, text=text, test_timeout=time_limits.ceiling,
-                     time_limits=time_limits, baseline=baseline if text is None else None, fork=fork, python=python)
+    task = file_task(
+        spec,
+        "fix",
+        tests=covering,
+        project=root,
+        text=text,
+        test_timeout=time_limits.ceiling,
+        time_limits=time_limits,
+        baseline=baseline if text is None else None,
+        fork=fork,
+        python=python,
+    )
     read_digests.setdefault(suspect.file, digest(task.file_text))
     on_event(f"repairing {suspect.file}::{suspect.qualname} with {len(covering)} test(s)")
     done = run_task(task, "fix", model, replace(config, budget=per_function))
@@ -257,8 +325,11 @@ def _repair_one(root: Path, model: Denoiser, config: RepairConfig, suspect: Susp
     broken = sorted(t.nodeid for t in check.failing if t.nodeid in passing_before)
     if check.status not in ("ok", "collection_error") or broken:
         outcome.status = "rejected"
-        outcome.why = (f"breaks {len(broken)} test(s) that passed before: {', '.join(broken[:5])}" if broken
-                       else f"the suite did not run with the patch: {check.status}: {check.message}")
+        outcome.why = (
+            f"breaks {len(broken)} test(s) that passed before: {', '.join(broken[:5])}"
+            if broken
+            else f"the suite did not run with the patch: {check.status}: {check.message}"
+        )
         return
     now_failing = {t.nodeid for t in check.failing}
     fixed = sorted(still_failing - now_failing)

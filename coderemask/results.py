@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence, Union
 
-from .errors import ConfigError
-from .types import Evidence, RemaskPlan
+from coderemask.errors import ConfigError
+from coderemask.types import Evidence, RemaskPlan
 
 SCHEMA = "coderemask.result/1"  # see schema()
 
@@ -84,11 +84,16 @@ class SearchSummary:
         return {**vars(self), "rank_seconds": round(self.rank_seconds, 3), "test_seconds": round(self.test_seconds, 3)}
 
     def describe(self) -> str:
-        won = (f"; the fix was candidate #{self.winning_rank} ({self.winning_edit})"
-               if self.winning_rank is not None else "")
+        won = (
+            f"; the fix was candidate #{self.winning_rank} ({self.winning_edit})"
+            if self.winning_rank is not None
+            else ""
+        )
         skipped = f", {self.skipped} left unranked (no time)" if self.skipped else ""
-        return (f"{self.generated} generated, {self.ranked} ranked, {self.tested} tested in {self.searches} "
-                f"search(es){skipped}; ranking {self.rank_seconds:.1f} s, testing {self.test_seconds:.1f} s{won}")
+        return (
+            f"{self.generated} generated, {self.ranked} ranked, {self.tested} tested in {self.searches} "
+            f"search(es){skipped}; ranking {self.rank_seconds:.1f} s, testing {self.test_seconds:.1f} s{won}"
+        )
 
 
 @dataclass(frozen=True)
@@ -123,9 +128,14 @@ class Round:
     def cost_text(self) -> str:
         """``NFE n`` and, where the round spent any, the ranking and denoising parts with their
         milliseconds, e.g. ``NFE 2 (ranking 2 in 130 ms)``: for traces printed by front-ends."""
-        parts = [f"{what} {nfe} in {seconds * 1000:.0f} ms" for what, nfe, seconds in (
-            ("ranking", self.rank_nfe, self.rank_seconds), ("denoising", self.denoise_nfe, self.denoise_seconds))
-            if nfe or seconds]
+        parts = [
+            f"{what} {nfe} in {seconds * 1000:.0f} ms"
+            for what, nfe, seconds in (
+                ("ranking", self.rank_nfe, self.rank_seconds),
+                ("denoising", self.denoise_nfe, self.denoise_seconds),
+            )
+            if nfe or seconds
+        ]
         return f"NFE {self.nfe}" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -172,8 +182,13 @@ RepairResult = Union[Solved, GaveUp, Failed]
 
 
 def _evidence_json(e: Evidence) -> dict[str, Any]:
-    return {"source": e.source, "start": e.span.start, "end": e.span.end, "score": round(e.score, 4),
-            "message": e.message}
+    return {
+        "source": e.source,
+        "start": e.span.start,
+        "end": e.span.end,
+        "score": round(e.score, 4),
+        "message": e.message,
+    }
 
 
 def _round_json(r: Round) -> dict[str, Any]:
@@ -181,8 +196,16 @@ def _round_json(r: Round) -> dict[str, Any]:
         "index": r.index,
         "reason": r.plan.reason,
         "whole": r.plan.whole,
-        "spans": [{"start": s.span.start, "end": s.span.end, "slots": s.slots, "score": round(s.score, 4),
-                   "evidence": [_evidence_json(e) for e in s.evidence]} for s in r.plan.spans],
+        "spans": [
+            {
+                "start": s.span.start,
+                "end": s.span.end,
+                "slots": s.slots,
+                "score": round(s.score, 4),
+                "evidence": [_evidence_json(e) for e in s.evidence],
+            }
+            for s in r.plan.spans
+        ],
         "steps": r.steps,
         "nfe": r.nfe,
         "seconds": round(r.seconds, 3),
@@ -192,34 +215,56 @@ def _round_json(r: Round) -> dict[str, Any]:
         "denoise_seconds": round(r.denoise_seconds, 3),
         "best_index": r.best_index,
         "adopted": r.adopted,
-        "attempts": [{"code": a.code, "parses": a.parses, "passed": a.passed, "total": a.total,
-                      "confidence": round(a.confidence, 4),
-                      **({"edit": a.edit, "rank": a.rank, "score": None if a.score is None else round(a.score, 4)}
-                         if a.rank is not None else {})}
-                     for a in r.attempts],
+        "attempts": [
+            {
+                "code": a.code,
+                "parses": a.parses,
+                "passed": a.passed,
+                "total": a.total,
+                "confidence": round(a.confidence, 4),
+                **(
+                    {"edit": a.edit, "rank": a.rank, "score": None if a.score is None else round(a.score, 4)}
+                    if a.rank is not None
+                    else {}
+                ),
+            }
+            for a in r.attempts
+        ],
     }
 
 
 def cost(rounds: Sequence[Round]) -> dict[str, dict[str, float]]:
     """NFE and seconds spent ranking edits and denoising, over ``rounds``."""
-    parts = {"ranking": [(r.rank_nfe, r.rank_seconds) for r in rounds],
-             "denoising": [(r.denoise_nfe, r.denoise_seconds) for r in rounds]}
-    return {name: {"nfe": sum(n for n, _ in costs), "seconds": round(sum(t for _, t in costs), 3)}
-            for name, costs in parts.items()}
+    parts = {
+        "ranking": [(r.rank_nfe, r.rank_seconds) for r in rounds],
+        "denoising": [(r.denoise_nfe, r.denoise_seconds) for r in rounds],
+    }
+    return {
+        name: {"nfe": sum(n for n, _ in costs), "seconds": round(sum(t for _, t in costs), 3)}
+        for name, costs in parts.items()
+    }
 
 
 def cost_text(result: RepairResult) -> str:
     """``ranking N NFE in T ms, denoising N NFE in T ms``: the run's model cost, for summaries."""
-    return ", ".join(f"{what} {c['nfe']} NFE in {c['seconds'] * 1000:.0f} ms"
-                     for what, c in cost(result.rounds).items() if c["nfe"] or c["seconds"])
+    return ", ".join(
+        f"{what} {c['nfe']} NFE in {c['seconds'] * 1000:.0f} ms"
+        for what, c in cost(result.rounds).items()
+        if c["nfe"] or c["seconds"]
+    )
 
 
 def to_dict(result: RepairResult) -> dict[str, Any]:
     """The stable JSON-ready form of a result (schema ``coderemask.result/1``)."""
-    out: dict[str, Any] = {"schema": SCHEMA, "status": result.status, "nfe": result.nfe,
-                           "seconds": round(result.seconds, 3), **cost(result.rounds),
-                           "search": result.search.to_json() if result.search is not None else None,
-                           "rounds": [_round_json(r) for r in result.rounds]}
+    out: dict[str, Any] = {
+        "schema": SCHEMA,
+        "status": result.status,
+        "nfe": result.nfe,
+        "seconds": round(result.seconds, 3),
+        **cost(result.rounds),
+        "search": result.search.to_json() if result.search is not None else None,
+        "rounds": [_round_json(r) for r in result.rounds],
+    }
     out.update(reason=result.reason, code=result.code)
     if not isinstance(result, Failed):
         out.update(parses=result.parses, passed=result.passed, total=result.total)

@@ -110,9 +110,7 @@ def normalize_qualname(qualname: str) -> str:
     """``outer.<locals>.inner`` -> ``outer.inner``; checks that every part is an identifier."""
     parts = [p for p in qualname.strip().split(".") if p != "<locals>"]
     if not parts or not all(p.isidentifier() for p in parts):
-        raise TargetSpecError(
-            f"{qualname!r} is not a qualified function name (like func, Class.method, outer.inner)"
-        )
+        raise TargetSpecError(f"{qualname!r} is not a qualified function name (like func, Class.method, outer.inner)")
     return ".".join(parts)
 
 
@@ -440,9 +438,7 @@ def find_function(
         return chosen
     lines = ", ".join(str(m.line) for m in matches)
     why = " (the one Python binds)" if chosen is matches[-1] else ""
-    note = (
-        f"{len(matches)} definitions of {wanted!r} (lines {lines}); took the one on line {chosen.line}{why}"
-    )
+    note = f"{len(matches)} definitions of {wanted!r} (lines {lines}); took the one on line {chosen.line}{why}"
     return replace(chosen, note=note)
 
 
@@ -465,8 +461,9 @@ def find_enclosing_function(text: str, line: int, *, path: str | PathLike[str] |
     return max(around, key=lambda f: f.start_line)
 
 
-def load_target(spec: str | TargetSpec, *, occurrence: int | None = None,
-                text: str | None = None) -> tuple[Target, str]:
+def load_target(
+    spec: str | TargetSpec, *, occurrence: int | None = None, text: str | None = None
+) -> tuple[Target, str]:
     """Find the target of ``spec`` in its file (or in ``text``, an editor's unsaved buffer of
     that file); returns ``(target, file_text)``."""
     parsed = parse_target_spec(spec) if isinstance(spec, str) else spec
@@ -491,21 +488,33 @@ def _leading_blanks(line: str) -> str:
     return line[: len(line) - len(line.lstrip(" \t"))]
 
 
-def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None = None,
-                    line: int | None = None, path: str | PathLike[str] | None = None) -> Target | None:
+def broken_function(
+    text: str,
+    error: SourceSyntaxError,
+    *,
+    qualname: str | None = None,
+    line: int | None = None,
+    path: str | PathLike[str] | None = None,
+) -> Target | None:
     """The target found by tree-sitter when the file does not parse, if the syntax error lies
     inside that function (a function with its own syntax error is what ``fix`` repairs).
 
     None when the function is not found or the error is elsewhere in the file. The body (after
     the ``def`` line) is the editable region; a leading docstring is kept out of it.
     """
-    from .signals.units import function_nodes
+    from coderemask.signals.units import function_nodes
 
     offsets = TextOffsets(text)
     wanted = normalize_qualname(qualname) if qualname else None
-    nodes = [n for n in function_nodes(text)
-             if (n.qualname == wanted if wanted else
-                 offsets.line_of(n.span.start) <= (line or 0) <= offsets.line_of(max(n.span.end - 1, 0)))]
+    nodes = [
+        n
+        for n in function_nodes(text)
+        if (
+            n.qualname == wanted
+            if wanted
+            else offsets.line_of(n.span.start) <= (line or 0) <= offsets.line_of(max(n.span.end - 1, 0))
+        )
+    ]
     if not nodes:
         return None
     node = nodes[-1] if wanted else max(nodes, key=lambda n: n.span.start)
@@ -532,13 +541,26 @@ def broken_function(text: str, error: SourceSyntaxError, *, qualname: str | None
     body_lines = [x for x in body.split("\n") if x.strip()]
     body_indent = _leading_blanks(body_lines[0]) if body_lines else indent + "    "
     return Target(
-        path=None if path is None else str(path), qualname=node.qualname, text=text[start:end],
-        span=Span(start, end), header_span=Span(def_start, header_end), body_span=Span(body_start, end),
-        code_span=Span(code_start, end), docstring_span=Span(body_start, code_start) if doc else None,
-        line=offsets.line_of(def_start), start_line=first_line, end_line=last_line, indent=indent,
-        body_indent=body_indent, newline="\r\n" if "\r\n" in text else "\n",
-        is_async=text[def_start:header_end].lstrip().startswith("async"), is_method="." in node.qualname,
-        one_line_body=False, decorators=tuple(x.strip() for x in line_text if x.strip().startswith("@")),
-        signature=text[def_start:header_end].strip(), docstring=docstring, is_stub=False,
+        path=None if path is None else str(path),
+        qualname=node.qualname,
+        text=text[start:end],
+        span=Span(start, end),
+        header_span=Span(def_start, header_end),
+        body_span=Span(body_start, end),
+        code_span=Span(code_start, end),
+        docstring_span=Span(body_start, code_start) if doc else None,
+        line=offsets.line_of(def_start),
+        start_line=first_line,
+        end_line=last_line,
+        indent=indent,
+        body_indent=body_indent,
+        newline="\r\n" if "\r\n" in text else "\n",
+        is_async=text[def_start:header_end].lstrip().startswith("async"),
+        is_method="." in node.qualname,
+        one_line_body=False,
+        decorators=tuple(x.strip() for x in line_text if x.strip().startswith("@")),
+        signature=text[def_start:header_end].strip(),
+        docstring=docstring,
+        is_stub=False,
         note=f"the file does not parse ({error.detail} at line {error.line}); found by tree-sitter",
     )

@@ -18,25 +18,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Literal, Protocol, Sequence
 
-from .checkers import PytestChecker, ScriptChecker
-from .docstring_tests import example_tests
-from .problem import Checker, Problem
-from .project import TestSelectionError, check_test_run, select_project
-from .signals.tests import TestRun, run_tests
-from .signals.timing import TimeLimits
-from .source import Target, TargetSpec, load_target
-from .types import Span
-from .writeback import unified_diff
+from coderemask.checkers import PytestChecker, ScriptChecker
+from coderemask.docstring_tests import example_tests
+from coderemask.problem import Checker, Problem
+from coderemask.project import TestSelectionError, check_test_run, select_project
+from coderemask.signals.tests import TestRun, run_tests
+from coderemask.signals.timing import TimeLimits
+from coderemask.source import Target, TargetSpec, load_target
+from coderemask.types import Span
+from coderemask.writeback import unified_diff
 
 if TYPE_CHECKING:
-    from .model.base import Denoiser
-    from .repair import RepairConfig
-    from .results import RepairResult, Round
+    from coderemask.model.base import Denoiser
+    from coderemask.repair import RepairConfig
+    from coderemask.results import RepairResult, Round
 
 Mode = Literal["complete", "fix"]
 
-__all__ = ["FileTask", "Mode", "RunnableTask", "TaskRun", "TestSelectionError", "default_fix_tests", "file_task",
-           "problem_from_target", "run_task"]
+__all__ = [
+    "FileTask",
+    "Mode",
+    "RunnableTask",
+    "TaskRun",
+    "TestSelectionError",
+    "default_fix_tests",
+    "file_task",
+    "problem_from_target",
+    "run_task",
+]
 
 
 class RunnableTask(Protocol):
@@ -63,11 +72,17 @@ class TaskRun:
     new_text: str
 
 
-def run_task(task: RunnableTask, mode: str, model: Denoiser, config: RepairConfig, *,
-             on_round: Callable[[Round], None] | None = None) -> TaskRun:
+def run_task(
+    task: RunnableTask,
+    mode: str,
+    model: Denoiser,
+    config: RepairConfig,
+    *,
+    on_round: Callable[[Round], None] | None = None,
+) -> TaskRun:
     """The one task runner every front-end calls (fix/complete, editor and LSP, repo, eval):
     ``complete`` writes the body (then searches when tests exist), any other mode repairs."""
-    from .repair import complete, repair
+    from coderemask.repair import complete, repair
 
     run = complete if mode == "complete" else repair
     result = run(task.problem, model, task.checker, config, on_round=on_round)
@@ -130,8 +145,14 @@ def problem_from_target(target: Target, file_text: str) -> tuple[Problem, Span]:
     return Problem(code=code, region=region, prefix=prefix, suffix=suffix, name=target.qualname), target.span
 
 
-def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str | None = None,
-                      test_timeout: float = 10.0, python: str | None = None) -> tuple[list[str] | None, str, TestRun]:
+def default_fix_tests(
+    root: Path,
+    relpath: str,
+    target: Target,
+    file_text: str | None = None,
+    test_timeout: float = 10.0,
+    python: str | None = None,
+) -> tuple[list[str] | None, str, TestRun]:
     """The tests ``fix`` runs when none are named, from one sandboxed run of the whole suite
     (returned too: it is the original code's baseline).
 
@@ -141,9 +162,14 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
     (nothing fails, or the failures never run it: the function is not repaired against unrelated
     tests), and then only parsing and confidence judge.
     """
-    run = run_tests(root, target_file=relpath, target_lines=(target.start_line, target.end_line),
-                    overlay={relpath: file_text} if file_text is not None else None, test_timeout=test_timeout,
-                    python=python)
+    run = run_tests(
+        root,
+        target_file=relpath,
+        target_lines=(target.start_line, target.end_line),
+        overlay={relpath: file_text} if file_text is not None else None,
+        test_timeout=test_timeout,
+        python=python,
+    )
     check_test_run(run, None, root)  # tests that fail to collect in the original code are refused
     covering = [t.nodeid for t in run.tests if t.outcome != "skipped" and (t.covered_lines or t.target_frames)]
     if any(t.outcome in ("failed", "error") for t in run.tests if t.nodeid in covering):
@@ -152,15 +178,31 @@ def default_fix_tests(root: Path, relpath: str, target: Target, file_text: str |
         return None, f"the tests of {root} ({run.status}: {run.message[:80]})", run
     if run.failing:
         first = run.failing[0].nodeid
-        return [], (f"no failing test covers {target.qualname} ({len(run.failing)} failing test(s) never run it, "
-                    f"e.g. {first}): checked by parsing and confidence only"), run
+        return (
+            [],
+            (
+                f"no failing test covers {target.qualname} ({len(run.failing)} failing test(s) never run it, "
+                f"e.g. {first}): checked by parsing and confidence only"
+            ),
+            run,
+        )
     return [], f"no failing test covers {target.qualname}: checked by parsing and confidence only", run
 
 
-def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None = None,
-              project: Path | None = None, test_timeout: float = 10.0, text: str | None = None,
-              time_limits: TimeLimits | None = None, baseline: TestRun | None = None,
-              fork: bool = True, cwd: Path | None = None, python: str | None = None) -> FileTask:
+def file_task(
+    spec: str | TargetSpec,
+    mode: Mode,
+    *,
+    tests: Sequence[str] | None = None,
+    project: Path | None = None,
+    test_timeout: float = 10.0,
+    text: str | None = None,
+    time_limits: TimeLimits | None = None,
+    baseline: TestRun | None = None,
+    fork: bool = True,
+    cwd: Path | None = None,
+    python: str | None = None,
+) -> FileTask:
     """Load ``FILE::FUNC`` and decide how it is checked (see the module docstring).
 
     ``text``: the file's content as an editor holds it (default: read the file); the tests then
@@ -184,23 +226,43 @@ def file_task(spec: str | TargetSpec, mode: Mode, *, tests: Sequence[str] | None
     described = f"pytest {' '.join(tests)}" if tests else ""
     overlay = {relpath: file_text} if text is not None else None
     if tests and baseline is None:
-        baseline = run_tests(root, target_file=relpath, tests=tests, overlay=overlay, test_timeout=test_timeout,
-                             target_lines=(target.start_line, target.end_line), python=python)
+        baseline = run_tests(
+            root,
+            target_file=relpath,
+            tests=tests,
+            overlay=overlay,
+            test_timeout=test_timeout,
+            target_lines=(target.start_line, target.end_line),
+            python=python,
+        )
         check_test_run(baseline, tests, root)
     if mode == "fix" and not tests:
-        tests, described, baseline = default_fix_tests(root, relpath, target, file_text if text is not None else None,
-                                                       test_timeout=test_timeout, python=python)
+        tests, described, baseline = default_fix_tests(
+            root, relpath, target, file_text if text is not None else None, test_timeout=test_timeout, python=python
+        )
         if tests == []:
             return FileTask(target, file_text, file_path, root, problem, None, described, span)
 
     if tests is not None or mode == "fix":
-        checker = PytestChecker(root, relpath, file_text, span, tests=list(tests) if tests else None,
-                                test_timeout=test_timeout, qualname=target.qualname, baseline=baseline,
-                                time_limits=time_limits or TimeLimits(ceiling=test_timeout), fork=fork,
-                                python=python)
+        checker = PytestChecker(
+            root,
+            relpath,
+            file_text,
+            span,
+            tests=list(tests) if tests else None,
+            test_timeout=test_timeout,
+            qualname=target.qualname,
+            baseline=baseline,
+            time_limits=time_limits or TimeLimits(ceiling=test_timeout),
+            fork=fork,
+            python=python,
+        )
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
-        checker = ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix,
-                                project_dir=str(root)) if examples else None
+        checker = (
+            ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix, project_dir=str(root))
+            if examples
+            else None
+        )
         described = f"{len(examples)} docstring example(s)" if examples else "no tests (parse + confidence)"
     return FileTask(target, file_text, file_path, root, problem, checker, described, span)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from .errors import CoderemaskError
+from coderemask.errors import CoderemaskError
 
 
 class StaleFileError(CoderemaskError):
@@ -29,8 +29,11 @@ def digest(text: str) -> str:
 
 def unified_diff(old: str, new: str, path: str) -> str:
     """A ``diff -u`` style patch from ``old`` to ``new`` for ``path`` ('' when equal)."""
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
+        )
+    )
 
 
 def check_writable(path: Path) -> None:
@@ -44,8 +47,10 @@ def check_writable(path: Path) -> None:
     except OSError as exc:
         raise CoderemaskError(f"{path}: cannot read its permissions: {exc.strerror or exc}") from None
     if not mode & 0o222 or not os.access(path, os.W_OK):
-        raise CoderemaskError(f"{path} is read-only (mode {stat.S_IMODE(mode):04o}); not writing it "
-                              "(make it writable first, e.g. chmod u+w, if it should change)")
+        raise CoderemaskError(
+            f"{path} is read-only (mode {stat.S_IMODE(mode):04o}); not writing it "
+            "(make it writable first, e.g. chmod u+w, if it should change)"
+        )
 
 
 def replace_file(path: Path, content: str | bytes, *, check: Callable[[], None] | None = None) -> None:

@@ -24,8 +24,9 @@ class ProbedCli:
 
     def __init__(self, args: list[str], cwd: Path = REPO, stdin: str = "", timeout: float = 300) -> None:
         started = time.monotonic()
-        done = subprocess.run([sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, text=True,
-                              cwd=cwd, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=timeout
+        )
         self.seconds = time.monotonic() - started
         self.rc, self.stdout = done.returncode, done.stdout
         lines = done.stderr.splitlines()

@@ -65,8 +65,8 @@ def test_entry(entry):
     assert span_b is not None, "function missing from the buggy module"
     assert span_f is not None, "function missing from the fixed module"
     lines_b, lines_f = buggy.splitlines(), fixed.splitlines()
-    assert lines_b[:span_b[0] - 1] == lines_f[:span_f[0] - 1], "differs before the function"
-    assert lines_b[span_b[1]:] == lines_f[span_f[1]:], "differs after the function"
+    assert lines_b[: span_b[0] - 1] == lines_f[: span_f[0] - 1], "differs before the function"
+    assert lines_b[span_b[1] :] == lines_f[span_f[1] :], "differs after the function"
 
     test_tree = ast.parse(test_path.read_text())
     tests = [n for n in test_tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]

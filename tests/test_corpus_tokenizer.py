@@ -37,7 +37,7 @@ class Stack:
         return self.items.pop()
 '''
 
-HUMANEVAL_0 = '''
+HUMANEVAL_0 = """
 def has_close_elements(numbers, threshold):
     for idx, elem in enumerate(numbers):
         for idx2, elem2 in enumerate(numbers):
@@ -47,7 +47,7 @@ def has_close_elements(numbers, threshold):
                     return True
 
     return False
-'''
+"""
 
 
 @pytest.mark.parametrize(
@@ -74,14 +74,17 @@ def _write_tree(root: Path, files: dict[str, bytes | str]) -> None:
 
 def test_build_corpus_filters_dedups_and_decontaminates(tmp_path: Path) -> None:
     renamed = HUMANEVAL_0.replace("distance", "dist")  # a near duplicate, not an exact one
-    _write_tree(tmp_path, {
-        "pkg/a.py": SAMPLE_CODE,
-        "pkg/b.py": SAMPLE_CODE,  # exact duplicate of a.py
-        "pkg/bad.py": b"\xff\xfe\x00",
-        "pkg/gen.py": "# @generated\nx = 1\n",
-        "pkg/leak.py": "import os\n\n" + renamed + "\n\ndef keep_me():\n    return os.sep\n",
-        "pkg/notes.txt": "not python",
-    })
+    _write_tree(
+        tmp_path,
+        {
+            "pkg/a.py": SAMPLE_CODE,
+            "pkg/b.py": SAMPLE_CODE,  # exact duplicate of a.py
+            "pkg/bad.py": b"\xff\xfe\x00",
+            "pkg/gen.py": "# @generated\nx = 1\n",
+            "pkg/leak.py": "import os\n\n" + renamed + "\n\ndef keep_me():\n    return os.sep\n",
+            "pkg/notes.txt": "not python",
+        },
+    )
     index = EvalIndex()
     index.add("HumanEval/0", HUMANEVAL_0)
     files, manifest = build_corpus([tmp_path], eval_index=index, val_fraction=0.0)
@@ -98,12 +101,15 @@ def test_build_corpus_filters_dedups_and_decontaminates(tmp_path: Path) -> None:
     assert manifest_json["sources"] == {tmp_path.name: [2, sum(len(f.text.encode()) for f in files)]}
 
 
-@pytest.mark.parametrize("rel, source", [
-    ("python3.11/json/decoder.py", "stdlib"),
-    ("python3.11/site-packages/sympy/core/add.py", "sympy"),
-    ("site-packages/six.py", "six"),
-    ("myrepo/pkg/mod.py", "myrepo"),
-])
+@pytest.mark.parametrize(
+    "rel, source",
+    [
+        ("python3.11/json/decoder.py", "stdlib"),
+        ("python3.11/site-packages/sympy/core/add.py", "sympy"),
+        ("site-packages/six.py", "six"),
+        ("myrepo/pkg/mod.py", "myrepo"),
+    ],
+)
 def test_manifest_names_the_source_of_a_file(rel: str, source: str) -> None:
     manifest = Manifest(roots=[])
     manifest.count_source(rel, 10)

@@ -16,7 +16,7 @@ from coderemask.signals.tests import run_tests
 
 REPO = Path(__file__).resolve().parent.parent
 
-MODULE = '''import ctypes
+MODULE = """import ctypes
 import os
 import time
 
@@ -36,8 +36,8 @@ def f(x):
     if x > 1:
         y = y + 1
     return y
-'''
-TESTS = '''from m import f
+"""
+TESTS = """from m import f
 
 
 def test_exit():
@@ -58,7 +58,7 @@ def test_ok():
 
 def test_bad():
     assert f(2) == 4
-'''
+"""
 LINES = {"exit": 8, "segfault": 10, "hang": 14}  # where each test dies inside f
 
 
@@ -83,8 +83,9 @@ def _check(outcomes: dict[str, tuple[str, str | None, frozenset[int]]]) -> None:
 @pytest.mark.slow  # the hanging test costs its limit (1 s) and the watchdog's allowance (5 s)
 def test_run_tests_records_crashes_and_hangs_and_runs_the_rest(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    run = run_tests(project, target_file="m.py", target_lines=(6, 20), test_timeout=1.0, timeout=120,
-                    plugin_autoload=False)
+    run = run_tests(
+        project, target_file="m.py", target_lines=(6, 20), test_timeout=1.0, timeout=120, plugin_autoload=False
+    )
     assert run.status == "ok", (run.status, run.message)
     _check({t.nodeid: (t.outcome, t.exc_type, t.covered_lines) for t in run.tests})
     exit_test = next(t for t in run.tests if t.nodeid.endswith("test_exit"))
@@ -95,15 +96,24 @@ def test_run_tests_records_crashes_and_hangs_and_runs_the_rest(tmp_path: Path) -
 @pytest.mark.slow
 def test_locate_survives_a_crashing_and_a_hanging_test(tmp_path: Path) -> None:
     project = _project(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "locate", "m.py::f", "--json",
-                           "--test-timeout", "1"], cwd=project, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "locate", "m.py::f", "--json", "--test-timeout", "1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     tests = {t["nodeid"]: t for t in report["tests"]}
     assert all(t["runs_target"] for t in tests.values()), tests
     assert {n: t["outcome"] for n, t in tests.items()} == {
-        "test_m.py::test_exit": "error", "test_m.py::test_segfault": "error", "test_m.py::test_hang": "error",
-        "test_m.py::test_ok": "passed", "test_m.py::test_bad": "failed"}
+        "test_m.py::test_exit": "error",
+        "test_m.py::test_segfault": "error",
+        "test_m.py::test_hang": "error",
+        "test_m.py::test_ok": "passed",
+        "test_m.py::test_bad": "failed",
+    }
     assert report["run"]["status"] == "ok" and "ran in a fresh process" in done.stderr
     assert 19 in [line["line"] for line in report["lines"]]  # y = y + 1

@@ -73,7 +73,8 @@ def test_witness_without_detector_is_silent_and_says_so_once(caplog) -> None:
     assert len(calls) == 2  # each witness asks once
     assert [r.getMessage() for r in caplog.records].count(
         "tiny has no detector/ folder: the detector witness says nothing "
-        "(train one with `coderemask train --corrupt-share 0.3 --detector`)") == 1
+        "(train one with `coderemask train --corrupt-share 0.3 --detector`)"
+    ) == 1
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +96,8 @@ def test_load_model_exposes_a_folders_detector_lazily(folders) -> None:
 
 
 def test_repair_loop_hears_the_detector_under_combined_detector(folders) -> None:
-    from coderemask.repair import RepairConfig, _Loop, _Scored
     from coderemask.problem import Problem
+    from coderemask.repair import RepairConfig, _Loop, _Scored
 
     model = load_model(folders[0], device="cpu")
     body = Span(CODE.index("    if"), len(CODE))

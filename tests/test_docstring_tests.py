@@ -39,7 +39,7 @@ def test_examples_are_deduplicated_and_doctests_come_first() -> None:
     assert len(tests) == 2 and tests[0] == doctest_tests(doc)[0]
 
 
-ADD_DOC = '''Add two numbers.
+ADD_DOC = """Add two numbers.
 
     >>> add(1, 1)
     2
@@ -50,14 +50,17 @@ ADD_DOC = '''Add two numbers.
     add(2, 3) => 5
     add(0.5, 0.25) -> 0.75
     add([1], [2]) ➞ [1, 2]
-'''
+"""
 
 
-@pytest.mark.parametrize("body, passed", [
-    ("    return a + b\n", 6),
-    ("    return a - b if isinstance(a, int) else a + b\n", 4),  # add(1, 1) -> 0, add(2, 3) -> -1: fail
-    ("    return b + a\n", 4),  # "ba" and [2, 1]: fail
-])
+@pytest.mark.parametrize(
+    "body, passed",
+    [
+        ("    return a + b\n", 6),
+        ("    return a - b if isinstance(a, int) else a + b\n", 4),  # add(1, 1) -> 0, add(2, 3) -> -1: fail
+        ("    return b + a\n", 4),  # "ba" and [2, 1]: fail
+    ],
+)
 def test_the_snippets_run_in_the_sandbox_and_judge_values(body: str, passed: int) -> None:
     tests = example_tests(ADD_DOC, "add")
     assert len(tests) == 6
@@ -68,7 +71,8 @@ def test_the_snippets_run_in_the_sandbox_and_judge_values(body: str, passed: int
 
 def test_a_failing_informal_example_says_what_it_expected() -> None:
     verdict = ScriptChecker(example_tests("digitSum('aB') => 66", "digitSum")).check(
-        ["def digitSum(s):\n    return 0\n"])[0]
+        ["def digitSum(s):\n    return 0\n"]
+    )[0]
     assert verdict.passed == 0 and "digitSum('aB'): expected 66, got 0" in verdict.summary
 
 
@@ -82,8 +86,7 @@ def test_humaneval_canonical_solutions_pass_their_public_examples_except_known_w
     tasks = {tid: record_task(p, body=p["canonical_solution"]) for tid, p in problems.items()}
     with_tests = {tid: t for tid, t in tasks.items() if t.checker is not None}
     assert len(with_tests) >= 125  # doctests alone give 76 of 164
-    failing = {tid for tid, t in with_tests.items()
-               if (v := t.checker.check([t.problem.code])[0]).passed != v.total}
+    failing = {tid for tid, t in with_tests.items() if (v := t.checker.check([t.problem.code])[0]).passed != v.total}
     # 47: the prompt's median example says 15.0 (it is 8.0); 116: its examples contradict the spec;
     # 148: ("Venus") written for the 1-tuple ("Venus",)
     assert failing == {"HumanEval/47", "HumanEval/116", "HumanEval/148"}

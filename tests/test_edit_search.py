@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from fakes import OracleDenoiser
+
 from coderemask.checkers import ScriptChecker
 from coderemask.edits.families import Edit, EditContext, generate
 from coderemask.edits.ranking import EditRanker
@@ -14,7 +16,6 @@ from coderemask.problem import Problem
 from coderemask.repair import RepairConfig, repair
 from coderemask.results import Budget, Solved, to_json
 from coderemask.types import Evidence, Span
-from fakes import OracleDenoiser
 
 
 def _problem(code: str) -> Problem:
@@ -43,8 +44,11 @@ def test_fills_are_written_by_the_model_and_shorter_fills_use_null() -> None:
 
 def test_static_checks_drop_what_cannot_be_right_and_the_order_spreads_over_sites() -> None:
     code = "def f(a, b):\n    c = a\n    return c + b\n"
-    search = EditSearch(EditRanker(OracleDenoiser("def f(a, b):\n    c = a\n    return c - b\n")), ModuleScope(),
-                        SearchConfig(fill_lines=0))
+    search = EditSearch(
+        EditRanker(OracleDenoiser("def f(a, b):\n    c = a\n    return c - b\n")),
+        ModuleScope(),
+        SearchConfig(fill_lines=0),
+    )
     queue = search.queue(code, {3: 1.0})
     batch, _ = queue.next_batch(10_000)
     codes = [c.code for c in batch]
@@ -72,8 +76,11 @@ def test_a_fill_that_reads_an_undefined_name_is_dropped_and_a_defined_one_kept()
 
 def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_header() -> None:
     code = "def f(a):\n    b = a\n    return b\n"
-    evidence = [Evidence("tests", Span(0, len(code)), 0.2), Evidence("tests", Span(code.index("return"), len(code)), 0.9),
-                Evidence("confidence", Span(code.index("b ="), code.index("b =") + 1), 1.0)]
+    evidence = [
+        Evidence("tests", Span(0, len(code)), 0.2),
+        Evidence("tests", Span(code.index("return"), len(code)), 0.9),
+        Evidence("confidence", Span(code.index("b ="), code.index("b =") + 1), 1.0),
+    ]
     assert line_suspicion(code, evidence) == {3: 0.9, 2: 0.2}  # no block: no header inherits
     assert line_suspicion(code, evidence, top=1) == {3: 0.9}
 
@@ -82,8 +89,7 @@ def test_a_missing_statement_is_inserted_by_a_fill_and_the_trace_names_the_edit(
     buggy = "def f(xs):\n    n = 0\n    return n\n"
     solution = "def f(xs):\n    n = 0\n    n += 7\n    return n\n"  # no concrete edit reaches 7
     checker = ScriptChecker(["assert f([1, 2]) == 7", "assert f([]) == 7"])
-    result = repair(_problem(buggy), OracleDenoiser(solution), checker,
-                    RepairConfig(budget=Budget(max_seconds=60)))
+    result = repair(_problem(buggy), OracleDenoiser(solution), checker, RepairConfig(budget=Budget(max_seconds=60)))
     assert isinstance(result, Solved) and result.code == solution
     assert result.search is not None and result.search.winning_edit.startswith(("statement", "whole_line"))
     d = json.loads(to_json(result))
@@ -95,10 +101,10 @@ def test_a_missing_statement_is_inserted_by_a_fill_and_the_trace_names_the_edit(
 def test_two_edits_one_after_the_other_when_the_first_makes_more_tests_pass() -> None:
     buggy = "def f(a, b):\n    x = a * 2\n    return x - b\n"
     solution = "def f(a, b):\n    x = a + 2\n    return x + b\n"
-    checker = ScriptChecker(["assert f(0, 0) == 2", "assert f(1, 1) == 4", "assert f(0, 1) == 3",
-                             "assert f(3, 0) == 5"])
-    result = repair(_problem(buggy), OracleDenoiser(solution), checker,
-                    RepairConfig(budget=Budget(max_seconds=120)))
+    checker = ScriptChecker(
+        ["assert f(0, 0) == 2", "assert f(1, 1) == 4", "assert f(0, 1) == 3", "assert f(3, 0) == 5"]
+    )
+    result = repair(_problem(buggy), OracleDenoiser(solution), checker, RepairConfig(budget=Budget(max_seconds=120)))
     assert isinstance(result, Solved) and result.code == solution
     assert result.search.searches >= 2
 

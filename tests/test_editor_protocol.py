@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fakes import OracleDenoiser
 
-from coderemask.frontends.editor import Server, parse_request, position, ProtocolError
+from coderemask.frontends.editor import ProtocolError, Server, parse_request, position
 
 FIXED = "def add(a, b):\n    total = a + b\n    return total\n"
 BROKEN = "def add(a, b):\n    total = a +* b\n    return total\n"
@@ -42,8 +41,7 @@ def test_fix_serves_the_buffer_not_the_disk_and_answers_with_an_edit(tmp_path: P
     path.write_text("# an older version on disk\n")
     buffer = HEADER + BROKEN + "\n\nX = 1\n"
     rec = Recorder(HEADER + FIXED + "\n\nX = 1\n")
-    assert rec.send({"id": 7, "mode": "fix", "file": str(path), "text": buffer, "line": 6,
-                     "budget": {"max_rounds": 4}})
+    assert rec.send({"id": 7, "mode": "fix", "file": str(path), "text": buffer, "line": 6, "budget": {"max_rounds": 4}})
     *progress, result = rec.out
     assert progress and all(p["event"] == "progress" and p["id"] == 7 for p in progress)
     assert result["event"] == "result" and result["id"] == 7 and result["status"] == "solved", result
@@ -63,24 +61,28 @@ def test_the_model_loads_once_for_many_requests(tmp_path: Path) -> None:
     assert rec.loads == 1
 
 
-@pytest.mark.parametrize("line, code, words", [
-    ("{not json", "bad_json", ["not JSON"]),
-    ('["a list"]', "bad_request", ["JSON object"]),
-    ({"file": "m.py", "function": "add"}, "bad_request", ["'mode'", "required"]),
-    ({"mode": "rewrite", "file": "m.py", "function": "add"}, "bad_request", ["'rewrite'", "complete, fix"]),
-    ({"mode": "fix", "file": "m.py"}, "bad_request", ["exactly one of 'line'"]),
-    ({"mode": "fix", "file": "m.py", "line": 0}, "bad_request", ["'line' is 0"]),
-    ({"mode": "fix", "file": "m.py", "line": 1, "budget": {"max_nfe": -3}}, "bad_request", ["'max_nfe'", "-3"]),
-    ({"mode": "fix", "file": "m.py", "line": 1, "budget": {"steps": 3}}, "bad_request", ["'steps' is unknown"]),
-    ({"mode": "fix", "file": "m.py", "line": 1, "tests": "test_m.py"}, "bad_request", ["'tests' must be list"]),
-    ({"mode": "fix", "file": 3, "line": 1}, "bad_request", ["'file' must be str"]),
-    ({"method": "format"}, "bad_request", ["method 'format' is unknown"]),
-    ({"mode": "fix", "file": "m.py", "function": "ad", "text": FIXED}, "bad_input", ["ad", "add"]),
-    ({"mode": "fix", "file": "nope/missing.py", "function": "add"}, "bad_input", ["no such file"]),
-    ({"mode": "fix", "file": "m.py", "line": 2, "text": FIXED, "policy": "magic"}, "bad_input", ["magic"]),
-])
-def test_bad_requests_are_error_objects_and_the_server_keeps_serving(tmp_path: Path, line, code: str,
-                                                                       words: list[str]) -> None:
+@pytest.mark.parametrize(
+    "line, code, words",
+    [
+        ("{not json", "bad_json", ["not JSON"]),
+        ('["a list"]', "bad_request", ["JSON object"]),
+        ({"file": "m.py", "function": "add"}, "bad_request", ["'mode'", "required"]),
+        ({"mode": "rewrite", "file": "m.py", "function": "add"}, "bad_request", ["'rewrite'", "complete, fix"]),
+        ({"mode": "fix", "file": "m.py"}, "bad_request", ["exactly one of 'line'"]),
+        ({"mode": "fix", "file": "m.py", "line": 0}, "bad_request", ["'line' is 0"]),
+        ({"mode": "fix", "file": "m.py", "line": 1, "budget": {"max_nfe": -3}}, "bad_request", ["'max_nfe'", "-3"]),
+        ({"mode": "fix", "file": "m.py", "line": 1, "budget": {"steps": 3}}, "bad_request", ["'steps' is unknown"]),
+        ({"mode": "fix", "file": "m.py", "line": 1, "tests": "test_m.py"}, "bad_request", ["'tests' must be list"]),
+        ({"mode": "fix", "file": 3, "line": 1}, "bad_request", ["'file' must be str"]),
+        ({"method": "format"}, "bad_request", ["method 'format' is unknown"]),
+        ({"mode": "fix", "file": "m.py", "function": "ad", "text": FIXED}, "bad_input", ["ad", "add"]),
+        ({"mode": "fix", "file": "nope/missing.py", "function": "add"}, "bad_input", ["no such file"]),
+        ({"mode": "fix", "file": "m.py", "line": 2, "text": FIXED, "policy": "magic"}, "bad_input", ["magic"]),
+    ],
+)
+def test_bad_requests_are_error_objects_and_the_server_keeps_serving(
+    tmp_path: Path, line, code: str, words: list[str]
+) -> None:
     rec = Recorder(FIXED)
     if isinstance(line, dict) and isinstance(line.get("file"), str):
         line = {**line, "file": str(tmp_path / line["file"])}
@@ -98,9 +100,15 @@ def test_shutdown_ends_the_loop() -> None:
     assert rec.out == [{"id": 1, "event": "result", "status": "shutdown"}]
 
 
-@pytest.mark.parametrize("text, offset, expected", [
-    ("abc", 0, (0, 0)), ("abc\ndef", 4, (1, 0)), ("abc\ndef", 6, (1, 2)), ("é\nü", 3, (1, 1)),
-])
+@pytest.mark.parametrize(
+    "text, offset, expected",
+    [
+        ("abc", 0, (0, 0)),
+        ("abc\ndef", 4, (1, 0)),
+        ("abc\ndef", 6, (1, 2)),
+        ("é\nü", 3, (1, 1)),
+    ],
+)
 def test_positions_are_zero_based_lines_and_code_points(text: str, offset: int, expected) -> None:
     assert position(text, offset) == {"line": expected[0], "character": expected[1]}
 
@@ -126,9 +134,14 @@ def test_the_cli_serves_a_session_over_stdio_with_the_embedded_model(tmp_path: P
     ]
     lines = [json.dumps(r) for r in requests]
     lines.insert(3, '{"id": 5, "mode": "fix", "file": ')  # a malformed line between requests
-    done = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "editor", "--model", model],
-                          input="".join(line + "\n" for line in lines), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "editor", "--model", model],
+        input="".join(line + "\n" for line in lines),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     finals = {o["id"]: o for o in out if o["event"] in ("result", "error")}

@@ -81,21 +81,32 @@ def _run_editor(editor: str, tmp_path: Path, cmd: list[str]) -> dict[str, str]:
     if editor == "nvim":
         driver = tmp_path / "drive.lua"
         driver.write_text(NVIM_DRIVER)
-        argv = ["nvim", "--headless", "-u", "NONE", "--cmd", f"set rtp+={EXAMPLES / 'nvim'}",
-                "-c", f"luafile {driver}"]
+        argv = ["nvim", "--headless", "-u", "NONE", "--cmd", f"set rtp+={EXAMPLES / 'nvim'}", "-c", f"luafile {driver}"]
     else:
         driver = tmp_path / "drive.el"
         driver.write_text(EMACS_DRIVER)
         argv = ["emacs", "--batch", "-Q", "-L", str(EXAMPLES / "emacs"), "-l", str(driver)]
     done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
-    read = lambda suffix: (tmp_path / f"out.txt{suffix}").read_text() if (tmp_path / f"out.txt{suffix}").exists() else None  # noqa: E731
-    return {"buffer": read(""), "undone": read(".undone"), "done": read(".done"), "diff": read(".diff"),
-            "disk": target.read_text(), "log": done.stdout + done.stderr}
+
+    def read(suffix: str) -> str | None:
+        path = tmp_path / f"out.txt{suffix}"
+        return path.read_text() if path.exists() else None
+
+    return {
+        "buffer": read(""),
+        "undone": read(".undone"),
+        "done": read(".done"),
+        "diff": read(".diff"),
+        "disk": target.read_text(),
+        "log": done.stdout + done.stderr,
+    }
 
 
-EDITORS = [pytest.param(e, marks=pytest.mark.skipif(shutil.which(e) is None, reason=f"{e} is not installed"))
-           for e in ("nvim", "emacs")]
+EDITORS = [
+    pytest.param(e, marks=pytest.mark.skipif(shutil.which(e) is None, reason=f"{e} is not installed"))
+    for e in ("nvim", "emacs")
+]
 
 
 def _norm(text: str | None) -> str:

@@ -26,9 +26,18 @@ def test_checkpoint_ships_inside_the_package_and_is_small() -> None:
     assert sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) < 60 * 2**20
     card = (folder / "README.md").read_text()
     # the card carries the table that `coderemask model-eval` prints
-    for metric in ("elbo_bits_per_byte", "token_top1@0.15", "token_top1@0.5", "token_top1@0.9", "span1_top1",
-                   "span3_top5", "operator_top1", "small_int_top1", "infill_pass_known_length",
-                   "infill_pass_unknown_length_24_slots"):
+    for metric in (
+        "elbo_bits_per_byte",
+        "token_top1@0.15",
+        "token_top1@0.5",
+        "token_top1@0.9",
+        "span1_top1",
+        "span3_top5",
+        "operator_top1",
+        "small_int_top1",
+        "infill_pass_known_length",
+        "infill_pass_unknown_length_24_slots",
+    ):
         assert f"| {metric} |" in card, metric
 
 
@@ -51,9 +60,24 @@ def test_cli_uses_the_embedded_model_offline_by_default(tmp_path: Path) -> None:
     import sys
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    out = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "sample",
-                          "def mean(values):\n    return [MASK*5]\n", "--samples", "2", "--seed", "0"],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coderemask.frontends.cli",
+            "sample",
+            "def mean(values):\n    return [MASK*5]\n",
+            "--samples",
+            "2",
+            "--seed",
+            "0",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("def mean(values):") == 2 and "[MASK" not in out.stdout
 
@@ -62,9 +86,25 @@ def test_model_eval_prints_every_card_metric(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "model-eval", "--windows", "4",
-                          "--span-windows", "6", "--infill-limit", "3", "--json"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coderemask.frontends.cli",
+            "model-eval",
+            "--windows",
+            "4",
+            "--span-windows",
+            "6",
+            "--infill-limit",
+            "3",
+            "--json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr
     import json
 

@@ -12,16 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fakes import OracleDenoiser
 
 from coderemask.errors import ConfigError
+from coderemask.evaluation.backends import worker_device
+from coderemask.evaluation.datasets import parse_tasks
 from coderemask.evaluation.humaneval_tasks import eval_task, judge
 from coderemask.evaluation.passk import mean_pass_at_k, pass_at_k
 from coderemask.evaluation.report import markdown, scaling_csv, summarize
 from coderemask.evaluation.runner import EvalError, EvalPlan, Job, SampleLog, SampleRunner, plan_jobs
-from coderemask.evaluation.backends import worker_device
-from coderemask.evaluation.datasets import parse_tasks
 from coderemask.evaluation.settings import ABLATION, SETTINGS, setting_config
 from coderemask.policy import Policy, policy_config
 from coderemask.repair import RepairConfig
@@ -30,14 +29,24 @@ from coderemask.types import Evidence, Span
 
 REPO = Path(__file__).resolve().parents[1]
 
-ADD = {"task_id": "T/add", "prompt": 'def add(a, b):\n    """Sum of a and b.\n\n    >>> add(2, 3)\n    5\n    """\n',
-       "entry_point": "add", "canonical_solution": "    return a + b\n",
-       "test": "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
-       "buggy_solution": "    return a - b\n", "mutation": "op_swap"}
-NEG = {"task_id": "T/neg", "prompt": 'def neg(x):\n    """Minus x.\n\n    >>> neg(4)\n    -4\n    """\n',
-       "entry_point": "neg", "canonical_solution": "    return -x\n",
-       "test": "def check(candidate):\n    assert candidate(4) == -4\n    assert candidate(0) == 0\n",
-       "buggy_solution": "    return x\n", "mutation": "wrong_return"}
+ADD = {
+    "task_id": "T/add",
+    "prompt": 'def add(a, b):\n    """Sum of a and b.\n\n    >>> add(2, 3)\n    5\n    """\n',
+    "entry_point": "add",
+    "canonical_solution": "    return a + b\n",
+    "test": "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n",
+    "buggy_solution": "    return a - b\n",
+    "mutation": "op_swap",
+}
+NEG = {
+    "task_id": "T/neg",
+    "prompt": 'def neg(x):\n    """Minus x.\n\n    >>> neg(4)\n    -4\n    """\n',
+    "entry_point": "neg",
+    "canonical_solution": "    return -x\n",
+    "test": "def check(candidate):\n    assert candidate(4) == -4\n    assert candidate(0) == 0\n",
+    "buggy_solution": "    return x\n",
+    "mutation": "wrong_return",
+}
 
 
 # ------------------------------------------------------------------------------- pass@k
@@ -90,10 +99,17 @@ def test_the_whole_policy_resamples_the_region_whenever_anything_is_accused() ->
     assert Policy(policy_config("whole"), snap=snap, count_tokens=len).plan(code, region, []) is None
 
 
-@pytest.mark.parametrize("requested,index,gpus,device", [
-    (None, 3, 2, "cuda:1"), ("cuda", 0, 4, "cuda:0"), ("cuda:2", 1, 4, "cuda:2"), ("cpu", 1, 4, "cpu"),
-    (None, 1, 0, None), ("cuda", 1, 1, "cuda"),
-])
+@pytest.mark.parametrize(
+    "requested,index,gpus,device",
+    [
+        (None, 3, 2, "cuda:1"),
+        ("cuda", 0, 4, "cuda:0"),
+        ("cuda:2", 1, 4, "cuda:2"),
+        ("cpu", 1, 4, "cpu"),
+        (None, 1, 0, None),
+        ("cuda", 1, 1, "cuda"),
+    ],
+)
 def test_local_workers_spread_over_the_gpus(requested, index, gpus, device) -> None:
     assert worker_device(requested, index, gpus) == device
 
@@ -125,8 +141,14 @@ def test_repair_and_complete_tasks_start_from_the_right_body() -> None:
 
 
 def test_an_infilling_record_edits_only_the_gap() -> None:
-    record = {"task_id": "I/0", "entry_point": "add", "prompt": ADD["prompt"] + "    s = a\n",
-              "suffix": "    return s\n", "canonical_solution": "    s = s + b\n", "test": ADD["test"]}
+    record = {
+        "task_id": "I/0",
+        "entry_point": "add",
+        "prompt": ADD["prompt"] + "    s = a\n",
+        "suffix": "    return s\n",
+        "canonical_solution": "    s = s + b\n",
+        "test": ADD["test"],
+    }
     task = eval_task(record, "complete")
     p = task.problem
     assert p.code[: p.region.start] == record["prompt"] and p.code[p.region.end :] == "\n" + record["suffix"]
@@ -138,10 +160,14 @@ def test_the_shipped_infilling_set_loads_and_its_canonical_gaps_pass() -> None:
     path = REPO.parent / "shared" / "data" / "HumanEval-SingleLineInfilling.jsonl.gz"
     if not path.exists():
         pytest.skip(f"{path} is not here")
-    lines = gzip.open(path, "rt").read().splitlines()[:: 200]  # a spread of the 1033 records
+    lines = gzip.open(path, "rt").read().splitlines()[::200]  # a spread of the 1033 records
     tasks = [eval_task(json.loads(line), "complete") for line in lines]
-    codes = [t.problem.code[: t.problem.region.start] + json.loads(line)["canonical_solution"].rstrip("\n")
-             + t.problem.code[t.problem.region.end :] for t, line in zip(tasks, lines)]
+    codes = [
+        t.problem.code[: t.problem.region.start]
+        + json.loads(line)["canonical_solution"].rstrip("\n")
+        + t.problem.code[t.problem.region.end :]
+        for t, line in zip(tasks, lines)
+    ]
     assert all(judge(tasks, codes))
 
 
@@ -149,8 +175,17 @@ def test_the_shipped_infilling_set_loads_and_its_canonical_gaps_pass() -> None:
 
 
 def _plan(**kw) -> EvalPlan:
-    kw = {"set_name": "mini", "set_path": "mini.jsonl", "mode": "repair", "feedback": "public",
-          "settings": ABLATION, "budgets": (64,), "candidates": 2, "max_rounds": 4, **kw}
+    kw = {
+        "set_name": "mini",
+        "set_path": "mini.jsonl",
+        "mode": "repair",
+        "feedback": "public",
+        "settings": ABLATION,
+        "budgets": (64,),
+        "candidates": 2,
+        "max_rounds": 4,
+        **kw,
+    }
     return EvalPlan(**kw)
 
 
@@ -158,8 +193,9 @@ def _plan(**kw) -> EvalPlan:
 def test_a_sample_under_each_setting_follows_its_recipe(setting: str) -> None:
     plan = _plan()
     runner = SampleRunner(plan, OracleDenoiser(_function(ADD, ADD["canonical_solution"])))
-    runner.base = RepairConfig(sampler=SamplerConfig(unmask="confidence", temperature=0.0), candidates=2,
-                               budget=runner.base.budget)
+    runner.base = RepairConfig(
+        sampler=SamplerConfig(unmask="confidence", temperature=0.0), candidates=2, budget=runner.base.budget
+    )
     line = runner(Job(setting, 64, 0, ADD))
     assert line["passed"] is True, line  # the hidden check decides
     assert line["code"] == _function(ADD, ADD["canonical_solution"])
@@ -221,19 +257,35 @@ def test_summary_counts_pass_at_k_solved_and_mutations() -> None:
     plan = _plan(settings=("standard", "combined"), n=2, ks=(1, 2))
 
     def line(setting: str, task: str, sample: int, passed: bool, status: str, nfe: int) -> dict:
-        return {"setting": setting, "max_nfe": 64, "task_id": task, "sample": sample, "passed": passed,
-                "status": status, "nfe": nfe, "seconds": 1.0, "mutation": task.split("/")[1]}
+        return {
+            "setting": setting,
+            "max_nfe": 64,
+            "task_id": task,
+            "sample": sample,
+            "passed": passed,
+            "status": status,
+            "nfe": nfe,
+            "seconds": 1.0,
+            "mutation": task.split("/")[1],
+        }
 
-    lines = [line("combined", "T/add", 0, True, "solved", 10), line("combined", "T/add", 1, False, "gave_up", 64),
-             line("combined", "T/neg", 0, False, "gave_up", 64), line("combined", "T/neg", 1, False, "error", 0),
-             line("standard", "T/add", 0, False, "solved", 20), line("standard", "T/add", 1, False, "solved", 20)]
+    lines = [
+        line("combined", "T/add", 0, True, "solved", 10),
+        line("combined", "T/add", 1, False, "gave_up", 64),
+        line("combined", "T/neg", 0, False, "gave_up", 64),
+        line("combined", "T/neg", 1, False, "error", 0),
+        line("standard", "T/add", 0, False, "solved", 20),
+        line("standard", "T/add", 1, False, "solved", 20),
+    ]
     summary = summarize(plan, lines)
     standard, combined = summary["rows"]
     assert (combined["pass@1"], combined["pass@2"], combined["solved"], combined["errors"]) == (0.25, 0.5, 0.25, 1)
     assert (combined["nfe_mean"], combined["nfe_median"]) == (34.5, 37.0)
     assert (standard["tasks"], standard["pass@1"], standard["solved"]) == (1, 0.0, 1.0)
-    assert summary["by_mutation"]["add"] == {"combined": {"passed": 1, "samples": 2},
-                                             "standard": {"passed": 0, "samples": 2}}
+    assert summary["by_mutation"]["add"] == {
+        "combined": {"passed": 1, "samples": 2},
+        "standard": {"passed": 0, "samples": 2},
+    }
     table = markdown(summary)
     assert "| combined | 64 | 2 | 0.250 | 0.500 | 0.250 |" in table and "| add | 0/2 | 1/2 |" in table
     assert scaling_csv(summary).splitlines()[2] == "combined,64,0.25,0.25,34.5,1.0,2"
@@ -243,8 +295,14 @@ def test_summary_counts_pass_at_k_solved_and_mutations() -> None:
 
 
 def _cli(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "eval", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "eval", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
 
 
 def _write(path: Path, *records: dict | str) -> Path:
@@ -258,8 +316,11 @@ BAD_INPUT = [  # (file lines, extra flags, words the message must hold)
     ([ADD, {**NEG, "test": "def verify(candidate):\n    pass\n"}], [], ["line 2 (T/neg)", "does not define check"]),
     ([{**ADD, "entry_point": "plus"}], [], ["line 1 (T/add)", "does not define the entry point 'plus'"]),
     ([ADD], ["--n", "2", "--k", "1,5"], ["--k 5: larger than --n 2"]),
-    ([{k: v for k, v in ADD.items() if k != "buggy_solution"}], ["--mode", "repair"],
-     ["line 1 (T/add)", "missing field 'buggy_solution'"]),
+    (
+        [{k: v for k, v in ADD.items() if k != "buggy_solution"}],
+        ["--mode", "repair"],
+        ["line 1 (T/add)", "missing field 'buggy_solution'"],
+    ),
     ([ADD], ["--feedback", "full"], ["--feedback full is for --mode repair"]),
     ([ADD], ["--settings", "combined,fast"], ["setting 'fast' is unknown"]),
     (["{not json"], [], ["line 1", "not valid JSON"]),
@@ -281,13 +342,26 @@ def test_bad_input_is_named_with_exit_code_2(tmp_path: Path, records, flags, wor
 @pytest.mark.slow
 def test_ablation_on_the_embedded_model_writes_the_table_and_resumes(tmp_path: Path) -> None:
     path = _write(tmp_path / "mini.jsonl", ADD, NEG)
-    flags = [str(path), "--mode", "repair", "--ablation", "--max-nfe", "8", "--max-rounds", "2", "--candidates", "1",
-             "--out", str(tmp_path / "run")]
+    flags = [
+        str(path),
+        "--mode",
+        "repair",
+        "--ablation",
+        "--max-nfe",
+        "8",
+        "--max-rounds",
+        "2",
+        "--candidates",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    ]
     first = _cli(*flags)
     assert first.returncode == 0, first.stderr
     lines = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
     assert sorted((x["setting"], x["task_id"]) for x in lines) == sorted(
-        (s, t) for s in ABLATION for t in ("T/add", "T/neg"))
+        (s, t) for s in ABLATION for t in ("T/add", "T/neg")
+    )
     assert all(x["nfe"] <= 8 and x["status"] in ("solved", "gave_up") for x in lines)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert [r["setting"] for r in summary["rows"]] == list(ABLATION)
@@ -303,12 +377,27 @@ def test_ablation_on_the_embedded_model_writes_the_table_and_resumes(tmp_path: P
 @pytest.mark.slow
 def test_scaling_with_two_workers_writes_csv_and_plot(tmp_path: Path) -> None:
     path = _write(tmp_path / "mini.jsonl", ADD, NEG)
-    proc = _cli(str(path), "--mode", "complete", "--scaling", "4,8", "--workers", "2", "--candidates", "1",
-                "--max-rounds", "2", "--out", str(tmp_path / "run"))
+    proc = _cli(
+        str(path),
+        "--mode",
+        "complete",
+        "--scaling",
+        "4,8",
+        "--workers",
+        "2",
+        "--candidates",
+        "1",
+        "--max-rounds",
+        "2",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert proc.returncode == 0, proc.stderr
     rows = (tmp_path / "run" / "scaling.csv").read_text().splitlines()
     assert rows[0].startswith("setting,max_nfe,pass@1") and [r.split(",")[:2] for r in rows[1:]] == [
-        ["combined", "4"], ["combined", "8"]]
+        ["combined", "4"],
+        ["combined", "8"],
+    ]
     assert (tmp_path / "run" / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len((tmp_path / "run" / "samples.jsonl").read_text().splitlines()) == 4
 
@@ -317,8 +406,25 @@ def test_scaling_with_two_workers_writes_csv_and_plot(tmp_path: Path) -> None:
 def test_the_ray_backend_runs_on_a_local_instance(tmp_path: Path) -> None:
     pytest.importorskip("ray")
     path = _write(tmp_path / "mini.jsonl", ADD, NEG)
-    proc = _cli(str(path), "--mode", "repair", "--backend", "ray", "--address", "local", "--workers", "2",
-                "--max-nfe", "4", "--candidates", "1", "--max-rounds", "1", "--out", str(tmp_path / "run"))
+    proc = _cli(
+        str(path),
+        "--mode",
+        "repair",
+        "--backend",
+        "ray",
+        "--address",
+        "local",
+        "--workers",
+        "2",
+        "--max-nfe",
+        "4",
+        "--candidates",
+        "1",
+        "--max-rounds",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
     assert sorted(x["task_id"] for x in lines) == ["T/add", "T/neg"] and all(x["status"] != "error" for x in lines)

@@ -75,16 +75,22 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_front_ends_form_no_import_cycle() -> None:
     graph = _graph()
-    frontends = {m: deps & {d for d in graph if d.startswith("coderemask.frontends")}
-                 for m, deps in graph.items() if m.startswith("coderemask.frontends")}
+    frontends = {
+        m: deps & {d for d in graph if d.startswith("coderemask.frontends")}
+        for m, deps in graph.items()
+        if m.startswith("coderemask.frontends")
+    }
     assert _cycles(frontends) == []
     assert not [m for m, deps in frontends.items() if "coderemask.frontends.cli" in deps]
 
 
 def test_the_core_never_imports_a_front_end() -> None:
     graph = _graph()
-    core = {m: deps for m, deps in graph.items()
-            if not m.startswith("coderemask.frontends") and m not in ("coderemask.__main__",)}
+    core = {
+        m: deps
+        for m, deps in graph.items()
+        if not m.startswith("coderemask.frontends") and m not in ("coderemask.__main__",)
+    }
     offenders = {m: sorted(d for d in deps if d.startswith("coderemask.frontends")) for m, deps in core.items()}
     assert {m: d for m, d in offenders.items() if d} == {}
 

@@ -34,8 +34,9 @@ def passed(name: str, lines: set[int]) -> TestOutcome:
     return TestOutcome(f"tests/test_m.py::{name}", "passed", covered_lines=frozenset(lines))
 
 
-def failed(name: str, lines: set[int], exc: str = "AssertionError", message: str = "",
-           raised_at: int | None = None) -> TestOutcome:
+def failed(
+    name: str, lines: set[int], exc: str = "AssertionError", message: str = "", raised_at: int | None = None
+) -> TestOutcome:
     frames = [Frame("tests/test_m.py", 3, name, False)]
     if raised_at is not None:
         frames.append(Frame("m.py", raised_at, "f", True))
@@ -58,8 +59,9 @@ HAND = [  # (spectrum, ochiai, tarantula, dstar), computed by hand
 
 
 @pytest.mark.parametrize(("spectrum", "ochiai", "tarantula", "dstar"), HAND)
-def test_formulas_match_the_hand_computed_values(spectrum: Spectrum, ochiai: float, tarantula: float,
-                                                  dstar: float) -> None:
+def test_formulas_match_the_hand_computed_values(
+    spectrum: Spectrum, ochiai: float, tarantula: float, dstar: float
+) -> None:
     assert FORMULAS["ochiai"].score(spectrum) == pytest.approx(ochiai)
     assert FORMULAS["tarantula"].score(spectrum) == pytest.approx(tarantula)
     assert FORMULAS["dstar"].score(spectrum) == pytest.approx(dstar)
@@ -85,9 +87,13 @@ def test_formula_registry_and_weights_validation() -> None:
 def test_spectrum_counts_only_tests_that_ran_the_function() -> None:
     # line 11-15 of MEAN; the last test never runs the function, the skipped one never counts
     run = ok_run(
-        failed("a", {11, 12, 13, 14, 15}), failed("b", {11, 12, 13, 15}),
-        passed("c", {11, 12, 13, 14, 15}), passed("d", {11, 12, 13, 15}), passed("e", {11, 12, 13, 15}),
-        passed("elsewhere", {3, 4}), TestOutcome("tests/test_m.py::s", "skipped", covered_lines=frozenset({14})),
+        failed("a", {11, 12, 13, 14, 15}),
+        failed("b", {11, 12, 13, 15}),
+        passed("c", {11, 12, 13, 14, 15}),
+        passed("d", {11, 12, 13, 15}),
+        passed("e", {11, 12, 13, 15}),
+        passed("elsewhere", {3, 4}),
+        TestOutcome("tests/test_m.py::s", "skipped", covered_lines=frozenset({14})),
     )
     loc = localize(run, MEAN_FIRST, MEAN, weights=Weights(1, 0, 0, 0, 0))
     by_line = {s.line: s for s in loc.lines}
@@ -129,10 +135,13 @@ def pick(kind):
 """
 
 
-@pytest.mark.parametrize("message", [
-    "assert -1 == 7\n +  where -1 = pick('c')",
-    "assert 7 == -1\n +  where -1 = pick('c')",  # the expected value written first
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "assert -1 == 7\n +  where -1 = pick('c')",
+        "assert 7 == -1\n +  where -1 = pick('c')",  # the expected value written first
+    ],
+)
 def test_failed_assertion_blames_the_return_it_came_from(message: str) -> None:
     run = ok_run(failed("c", {2, 4, 6}, message=message), passed("a", {2, 3}), passed("b", {2, 4, 5}))
     loc = localize(run, 1, PICK)
@@ -180,8 +189,7 @@ def test_methods_with_decorators_and_multiline_signatures_map_to_file_lines() ->
 
 def test_text_that_does_not_parse_still_gets_spectrum_and_traceback_scores() -> None:
     broken = MEAN.replace("for x in xs:", "for x in xs")
-    run = ok_run(failed("t", {11, 12, 13, 15}, "ZeroDivisionError", "boom", raised_at=15),
-                 passed("u", {11, 12}))
+    run = ok_run(failed("t", {11, 12, 13, 15}, "ZeroDivisionError", "boom", raised_at=15), passed("u", {11, 12}))
     loc = localize(run, MEAN_FIRST, broken)
     assert loc.ranked[0].line == 15
     assert all(s.parts["def_use"] == 0.0 for s in loc.lines)
@@ -189,14 +197,22 @@ def test_text_that_does_not_parse_still_gets_spectrum_and_traceback_scores() -> 
 
 def test_evidence_spans_are_lines_of_the_candidate_text_without_indentation() -> None:
     candidate = MEAN.replace("    count = 0\n", "    count = 0\n\n    # a comment\n")  # two lines longer
-    run = ok_run(failed("t", {11, 12, 15, 17}, "ZeroDivisionError", "division by zero", raised_at=17),
-                 passed("u", {11, 12, 15}), failed("outside", {18, 40}, raised_at=40))
+    run = ok_run(
+        failed("t", {11, 12, 15, 17}, "ZeroDivisionError", "division by zero", raised_at=17),
+        passed("u", {11, 12, 15}),
+        failed("outside", {18, 40}, raised_at=40),
+    )
     evidence = fault_evidence(run, MEAN_FIRST, candidate)
-    assert [candidate[e.span.start:e.span.end] for e in evidence] == [
-        "total = 0", "count = 0", "for x in xs:", "total += x", "return total / count"]
+    assert [candidate[e.span.start : e.span.end] for e in evidence] == [
+        "total = 0",
+        "count = 0",
+        "for x in xs:",
+        "total += x",
+        "return total / count",
+    ]
     assert {e.source for e in evidence} == {"tests"}
     top = max(evidence, key=lambda e: e.score)
-    assert top.score == 1.0 and candidate[top.span.start:top.span.end] == "return total / count"
+    assert top.score == 1.0 and candidate[top.span.start : top.span.end] == "return total / count"
     assert top.message.startswith("ochiai ")
 
 
@@ -216,8 +232,11 @@ def test_target_object_gives_the_text_and_first_line() -> None:
 
 EMPTY_CASES = [
     (TestRun("error", (), message="ERROR: not found: tests/test_m.py::nope"), "no_tests", "not found"),
-    (TestRun("collection_error", (), message="1 collection error(s): tests/test_m.py: ImportError"),
-     "no_tests", "ImportError"),
+    (
+        TestRun("collection_error", (), message="1 collection error(s): tests/test_m.py: ImportError"),
+        "no_tests",
+        "ImportError",
+    ),
     (ok_run(passed("a", {11, 15}), passed("b", {11})), "no_failures", "the 2 test(s) that run the function pass"),
     (ok_run(failed("import", set()), passed("b", {11})), "not_covered", "none of them ran the function"),
     (ok_run(passed("b", {3})), "not_covered", "no test ran the function"),

@@ -31,8 +31,12 @@ def target_of(name: str) -> Target:
 @cache
 def buggy_run(name: str) -> TestRun:
     target = target_of(name)
-    return run_tests(BUGGY / name, target_file=bug(name)["target"].partition("::")[0],
-                     target_lines=(target.start_line, target.end_line), plugin_autoload=False)
+    return run_tests(
+        BUGGY / name,
+        target_file=bug(name)["target"].partition("::")[0],
+        target_lines=(target.start_line, target.end_line),
+        plugin_autoload=False,
+    )
 
 
 def test_there_are_enough_programs_and_most_put_the_bug_first() -> None:
@@ -63,6 +67,7 @@ def test_each_bug_is_one_line_and_its_fix_passes_every_test(name: str) -> None:
     assert target.start_line <= info["line"] <= target.end_line
     assert lines[info["line"] - 1].strip() != info["fix"].strip()
     lines[info["line"] - 1] = info["fix"] + "\n"
-    fixed = run_tests(BUGGY / name, target_file=file, overlay={file: "".join(lines)}, coverage=False,
-                      plugin_autoload=False)
+    fixed = run_tests(
+        BUGGY / name, target_file=file, overlay={file: "".join(lines)}, coverage=False, plugin_autoload=False
+    )
     assert fixed.all_passed, [(t.nodeid, t.message) for t in fixed.failing]

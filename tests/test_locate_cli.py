@@ -20,8 +20,15 @@ ENV = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # no environment pl
 
 
 def locate(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "locate", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, env=ENV, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "locate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=ENV,
+        timeout=120,
+        check=False,
+    )
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -43,14 +50,26 @@ def test_text_output_ranks_the_planted_line_first() -> None:
 
 
 def test_json_output_with_named_tests_and_a_formula() -> None:
-    done = locate(SHIPPING / "shipping.py::shipping_cost", "--json", "--formula", "dstar",
-                  "--test", "tests/data/buggy/shipping/tests/test_shipping.py::test_express_heavy_parcel",
-                  "--test", "tests/test_shipping.py::test_heavy_parcel")  # project-relative works too
+    done = locate(
+        SHIPPING / "shipping.py::shipping_cost",
+        "--json",
+        "--formula",
+        "dstar",
+        "--test",
+        "tests/data/buggy/shipping/tests/test_shipping.py::test_express_heavy_parcel",
+        "--test",
+        "tests/test_shipping.py::test_heavy_parcel",
+    )  # project-relative works too
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["schema"] == "coderemask.locate/1" and report["formula"] == "dstar" and report["found"]
-    assert report["target"] == {"file": "shipping.py", "qualname": "shipping_cost", "start_line": 4,
-                                "end_line": 12, "project": str(SHIPPING)}
+    assert report["target"] == {
+        "file": "shipping.py",
+        "qualname": "shipping_cost",
+        "start_line": 4,
+        "end_line": 12,
+        "project": str(SHIPPING),
+    }
     assert {t["nodeid"]: (t["outcome"], t["runs_target"]) for t in report["tests"]} == {
         "tests/test_shipping.py::test_express_heavy_parcel": ("failed", True),
         "tests/test_shipping.py::test_heavy_parcel": ("passed", True),
@@ -64,8 +83,9 @@ def test_json_output_with_named_tests_and_a_formula() -> None:
 
 
 def test_nothing_to_report_exits_1() -> None:
-    done = locate("shipping.py::shipping_cost", "--test", "tests/test_shipping.py::test_light_parcel", "--json",
-                  cwd=SHIPPING)
+    done = locate(
+        "shipping.py::shipping_cost", "--test", "tests/test_shipping.py::test_light_parcel", "--json", cwd=SHIPPING
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert not report["found"] and report["lines"] == []
@@ -97,23 +117,40 @@ BROKEN_TESTS = {
 BAD_INPUT = [  # (files in a temp project, the target, extra args, what the message must say)
     ({}, "missing.py::f", [], ["missing.py: no such file"]),
     ({"m.py": b"def f():\n    return '\xff'\n"}, "m.py::f", [], ["not valid UTF-8", "line 2"]),
-    ({"m.py": "def total(xs):\n    return sum(xs)\n\n\ndef totals():\n    pass\n"}, "m.py::totl", [],
-     ["no function 'totl'", "did you mean: total, totals?"]),
-    ({"m.py": "def f():\n    return 1\n\n\ndef g(:\n    pass\n"}, "m.py::f", [],
-     ["m.py:5:", "syntax error", "the file must parse"]),
-    ({"pytest.ini": "[pytest]\n", "m.py": "def f():\n    return 1\n",
-      "tests/test_m.py": "from m import f\n\n\ndef test_f():\n    assert f() == 1\n"},
-     "m.py::f", ["--test", "tests/test_m.py::test_nope"],
-     ["--test tests/test_m.py::test_nope: pytest cannot run it", "not found: tests/test_m.py::test_nope"]),
+    (
+        {"m.py": "def total(xs):\n    return sum(xs)\n\n\ndef totals():\n    pass\n"},
+        "m.py::totl",
+        [],
+        ["no function 'totl'", "did you mean: total, totals?"],
+    ),
+    (
+        {"m.py": "def f():\n    return 1\n\n\ndef g(:\n    pass\n"},
+        "m.py::f",
+        [],
+        ["m.py:5:", "syntax error", "the file must parse"],
+    ),
+    (
+        {
+            "pytest.ini": "[pytest]\n",
+            "m.py": "def f():\n    return 1\n",
+            "tests/test_m.py": "from m import f\n\n\ndef test_f():\n    assert f() == 1\n",
+        },
+        "m.py::f",
+        ["--test", "tests/test_m.py::test_nope"],
+        ["--test tests/test_m.py::test_nope: pytest cannot run it", "not found: tests/test_m.py::test_nope"],
+    ),
     (BROKEN_TESTS, "m.py::f", [], ["fail to collect", "tests/test_broken.py: ImportError", "cannot import name 'g'"]),
 ]
 
 
-@pytest.mark.parametrize(("files", "spec", "extra", "says"), BAD_INPUT,
-                         ids=["missing-file", "not-utf8", "not-found", "syntax-elsewhere", "unknown-test",
-                              "collection-error"])
-def test_bad_input_is_a_clear_message_and_exit_2(tmp_path: Path, files: dict[str, str | bytes], spec: str,
-                                                 extra: list[str], says: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("files", "spec", "extra", "says"),
+    BAD_INPUT,
+    ids=["missing-file", "not-utf8", "not-found", "syntax-elsewhere", "unknown-test", "collection-error"],
+)
+def test_bad_input_is_a_clear_message_and_exit_2(
+    tmp_path: Path, files: dict[str, str | bytes], spec: str, extra: list[str], says: list[str]
+) -> None:
     project = write(tmp_path, files)
     done = locate(spec, *extra, cwd=project)
     assert done.returncode == 2, (done.stdout, done.stderr)
@@ -134,8 +171,9 @@ MORE_BAD = [  # in-process (cheaper): (arguments after `locate`, what stderr mus
 
 
 @pytest.mark.parametrize(("args", "says"), MORE_BAD)
-def test_more_bad_arguments_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str], args: list[str], says: str) -> None:
+def test_more_bad_arguments_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+) -> None:
     from coderemask.frontends.cli import main
 
     write(tmp_path, {"m.py": "def f():\n    return 1\n", "sub/x.py": ""})

@@ -23,8 +23,9 @@ class LspClient:
     own requests (work-done progress creation, workspace/applyEdit)."""
 
     def __init__(self, argv: list[str], cwd: Path) -> None:
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         self.inbox: queue.Queue[dict] = queue.Queue()
         self.notifications: list[dict] = []
         self.edits: list[dict] = []
@@ -80,9 +81,14 @@ def test_fix_this_function_code_action_applies_an_edit(tmp_path: Path) -> None:
     uri = path.as_uri()
     client = LspClient([sys.executable, "-m", "coderemask.frontends.cli", "lsp", "--model", model], tmp_path)
     try:
-        init = client.request("initialize", {
-            "processId": os.getpid(), "rootUri": tmp_path.as_uri(),
-            "capabilities": {"workspace": {"applyEdit": True}, "window": {"workDoneProgress": True}}})
+        init = client.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": tmp_path.as_uri(),
+                "capabilities": {"workspace": {"applyEdit": True}, "window": {"workDoneProgress": True}},
+            },
+        )
         assert init["capabilities"]["codeActionProvider"]
         assert set(init["capabilities"]["executeCommandProvider"]["commands"]) >= {"coderemask.fix"}
         client.notify("initialized", {})
@@ -90,22 +96,29 @@ def test_fix_this_function_code_action_applies_an_edit(tmp_path: Path) -> None:
         stub = (tmp_path / "greet.py").as_uri()
         stub_text = 'def greet(name):\n    """Return a greeting for name."""\n    ...\n'
         for doc, text in ((uri, BROKEN), (other, "LIMIT = 3\n"), (stub, stub_text)):
-            client.notify("textDocument/didOpen", {"textDocument": {
-                "uri": doc, "languageId": "python", "version": 1, "text": text}})
+            client.notify(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": doc, "languageId": "python", "version": 1, "text": text}},
+            )
 
         def actions(doc: str, line: int) -> list[dict]:
-            return client.request("textDocument/codeAction", {
-                "textDocument": {"uri": doc},
-                "range": {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}},
-                "context": {"diagnostics": []}})
+            return client.request(
+                "textDocument/codeAction",
+                {
+                    "textDocument": {"uri": doc},
+                    "range": {"start": {"line": line, "character": 4}, "end": {"line": line, "character": 4}},
+                    "context": {"diagnostics": []},
+                },
+            )
 
         assert actions(other, 0) == []  # `LIMIT = 3`: no function there
         assert [a["command"]["command"] for a in actions(stub, 2)] == ["coderemask.complete", "coderemask.fix"]
         (action,) = actions(uri, 2)  # inside add, on the broken line
         assert action["title"] == "coderemask: fix this function (add)"
         command = action["command"]
-        result = client.request("workspace/executeCommand",
-                                {"command": command["command"], "arguments": command["arguments"]})
+        result = client.request(
+            "workspace/executeCommand", {"command": command["command"], "arguments": command["arguments"]}
+        )
         progress = [n["params"]["value"]["kind"] for n in client.notifications if n["method"] == "$/progress"]
         assert progress[0] == "begin" and progress[-1] == "end" and "report" in progress
         assert result["status"] == "solved", (result, client.notifications)

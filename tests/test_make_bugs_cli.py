@@ -19,14 +19,21 @@ from coderemask.signals.sandbox import Candidate, run_batch
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "examples" / "humaneval_bugs.jsonl"
 
-GOOD = {"task_id": "T/0", "prompt": 'def inc(x):\n    """Add one."""\n', "entry_point": "inc",
-        "canonical_solution": "    y = x + 1\n    return y\n",
-        "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n"}
-LOOP = {"task_id": "T/1", "prompt": 'def count_pos(xs):\n    """How many are > 0 (ünïcode ok)."""\n',
-        "entry_point": "count_pos",
-        "canonical_solution": "    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n",
-        "test": "def check(candidate):\n    assert candidate([1, -2, 3]) == 2\n    assert candidate([]) == 0\n"
-                "    assert candidate([0, 5]) == 1\n"}
+GOOD = {
+    "task_id": "T/0",
+    "prompt": 'def inc(x):\n    """Add one."""\n',
+    "entry_point": "inc",
+    "canonical_solution": "    y = x + 1\n    return y\n",
+    "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(-1) == 0\n",
+}
+LOOP = {
+    "task_id": "T/1",
+    "prompt": 'def count_pos(xs):\n    """How many are > 0 (ünïcode ok)."""\n',
+    "entry_point": "count_pos",
+    "canonical_solution": "    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n",
+    "test": "def check(candidate):\n    assert candidate([1, -2, 3]) == 2\n    assert candidate([]) == 0\n"
+    "    assert candidate([0, 5]) == 1\n",
+}
 
 
 def _line(**changes: object) -> str:
@@ -36,8 +43,10 @@ def _line(**changes: object) -> str:
 
 BAD_LINES = [  # (third line of the file, after a blank one, words the error must contain)
     (_line(test=None), ["line 3 (T/bad)", "missing field 'test'"]),
-    (_line(canonical_solution=None, entry_point=None),
-     ["line 3", "missing fields 'entry_point', 'canonical_solution'"]),
+    (
+        _line(canonical_solution=None, entry_point=None),
+        ["line 3", "missing fields 'entry_point', 'canonical_solution'"],
+    ),
     (_line(test="def verify(candidate):\n    pass\n"), ["line 3", "field 'test' does not define check"]),
     (_line(test="def check(candidate:\n"), ["line 3", "field 'test' is not valid Python"]),
     (_line(entry_point="dec"), ["line 3", "field 'prompt' does not define the entry point 'dec'"]),
@@ -107,13 +116,16 @@ def test_cli_help_lists_every_type(tmp_path: Path) -> None:
     assert set(MUTATORS) <= {word.strip(",") for word in result.stdout.split()}
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--types", "op_swap,nope"], ["unknown mutation type 'nope'", "known: op_swap"]),
-    (["--per-task", "0"], ["argument --per-task: '0': must be an integer >= 1"]),
-    (["--out", "no/such/dir/x.jsonl"], ["folder 'no/such/dir' does not exist"]),
-    (["missing.jsonl"], ["'missing.jsonl': no such file"]),
-    (["bad.jsonl"], ["bad.jsonl line 2 (T/bad)", "field 'test' does not define check"]),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--types", "op_swap,nope"], ["unknown mutation type 'nope'", "known: op_swap"]),
+        (["--per-task", "0"], ["argument --per-task: '0': must be an integer >= 1"]),
+        (["--out", "no/such/dir/x.jsonl"], ["folder 'no/such/dir' does not exist"]),
+        (["missing.jsonl"], ["'missing.jsonl': no such file"]),
+        (["bad.jsonl"], ["bad.jsonl line 2 (T/bad)", "field 'test' does not define check"]),
+    ],
+)
 def test_cli_bad_input_exits_2_with_a_clear_message(tmp_path: Path, args: list[str], words: list[str]) -> None:
     (tmp_path / "bad.jsonl").write_text(json.dumps(GOOD) + "\n" + _line(test="x = 1\n") + "\n")
     out = ["--out", "out.jsonl"] if "--out" not in args else []
@@ -129,8 +141,11 @@ def test_shipped_bug_set() -> None:
     if not SHIPPED.exists():
         pytest.skip("examples/humaneval_bugs.jsonl is not generated yet")
     assert SHIPPED.stat().st_size < 2_000_000
-    tasks = parse_tasks(SHIPPED.read_text(encoding="utf-8").splitlines(), str(SHIPPED),
-                        required=("task_id", "prompt", "entry_point", "canonical_solution", "test", "buggy_solution"))
+    tasks = parse_tasks(
+        SHIPPED.read_text(encoding="utf-8").splitlines(),
+        str(SHIPPED),
+        required=("task_id", "prompt", "entry_point", "canonical_solution", "test", "buggy_solution"),
+    )
     assert 300 <= len(tasks) <= 600
     kinds = {t.record["mutation"] for t in tasks}  # types added since it was made may be missing
     assert kinds <= set(MUTATORS) and len(kinds) >= 8
@@ -142,6 +157,7 @@ def test_shipped_bug_set() -> None:
         if t.record["bug_mutated"]:  # '' for a deleted line (its line may be past the mutant's end)
             assert t.record["bug_mutated"].splitlines()[0] in buggy.splitlines()[t.record["bug_line"] - 1]
     sample = tasks[::25]  # a few still fail their tests here
-    results = run_batch([Candidate(t.prompt + t.record["buggy_solution"], t.test_program) for t in sample],
-                        timeout=10).results
+    results = run_batch(
+        [Candidate(t.prompt + t.record["buggy_solution"], t.test_program) for t in sample], timeout=10
+    ).results
     assert not any(r.passed for r in results)

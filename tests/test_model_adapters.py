@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import huggingface_hub.constants
 import pytest
 import torch
-from transformers import AutoConfig
 from tiny_models import (
     QWEN_MASK_TOKEN,
     tiny_modernbert,
@@ -16,6 +15,7 @@ from tiny_models import (
     tiny_qwen_tokenizer,
     tiny_tokenizer,
 )
+from transformers import AutoConfig
 
 from coderemask.errors import ConfigError, ModelLoadError
 from coderemask.model import (
@@ -26,11 +26,11 @@ from coderemask.model import (
     detect_family,
     get_family,
     load_model,
+    loading,
     pick_device,
     pick_dtype,
     shift_logits,
 )
-from coderemask.model import loading
 from coderemask.model.hf import ATTENTION_ARGS, MAX_LENGTH_KEY, force_bidirectional
 from coderemask.model.registry import EMBEDDED_DIR, resolve_mask_id
 
@@ -44,8 +44,7 @@ def bert() -> HFDenoiser:
 
 @pytest.fixture(params=["sdpa", "eager"])
 def qwen(request: pytest.FixtureRequest) -> HFDenoiser:
-    return HFDenoiser(tiny_qwen2(attn_implementation=request.param), tiny_qwen_tokenizer(),
-                      "qwen2_bidirectional")
+    return HFDenoiser(tiny_qwen2(attn_implementation=request.param), tiny_qwen_tokenizer(), "qwen2_bidirectional")
 
 
 def _ids(n: int = 12, b: int = 1, seed: int = 0) -> torch.Tensor:
@@ -243,7 +242,10 @@ def test_round_trip_masked_lm_through_a_folder(tmp_path: Path, bert: HFDenoiser)
     loaded = load_model(folder, device="cpu")
     assert loaded.family.name == "masked_lm"
     assert (loaded.mask_token_id, loaded.pad_token_id, loaded.null_token_id) == (
-        bert.mask_token_id, bert.pad_token_id, bert.null_token_id)
+        bert.mask_token_id,
+        bert.pad_token_id,
+        bert.null_token_id,
+    )
     ids = _ids(16, b=2)
     torch.testing.assert_close(loaded.logits(ids), bert.logits(ids))
     assert loaded.encode(CODE) == bert.encode(CODE)

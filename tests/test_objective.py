@@ -59,8 +59,9 @@ def test_mask_batch_invariants(tokenizer, classes: TokenClasses, cfg: MaskingCon
     x = _batch(tokenizer)
     mask_id = tokenizer.mask_token_id
     null_id = tokenizer.convert_tokens_to_ids("[NULL]")
-    out = mask_batch(x, mask_id=mask_id, null_id=null_id, classes=classes, cfg=cfg,
-                     gen=torch.Generator().manual_seed(0))
+    out = mask_batch(
+        x, mask_id=mask_id, null_id=null_id, classes=classes, cfg=cfg, gen=torch.Generator().manual_seed(0)
+    )
     assert out.input_ids.shape == x.shape == out.labels.shape == out.weights.shape
     masked = out.labels != -100
     assert masked.any(dim=1).all()  # every row trains on something
@@ -76,8 +77,14 @@ def test_mask_batch_invariants(tokenizer, classes: TokenClasses, cfg: MaskingCon
 def test_weighted_mask_prefers_operators(tokenizer, classes: TokenClasses) -> None:
     x = _batch(tokenizer, n=64)
     gen = torch.Generator().manual_seed(1)
-    out = mask_batch(x, mask_id=tokenizer.mask_token_id, null_id=0, classes=classes,
-                     cfg=MaskingConfig(p_span=0.0, p_weighted=1.0), gen=gen)
+    out = mask_batch(
+        x,
+        mask_id=tokenizer.mask_token_id,
+        null_id=0,
+        classes=classes,
+        cfg=MaskingConfig(p_span=0.0, p_weighted=1.0),
+        gen=gen,
+    )
     masked = out.labels != -100
     op = classes.operator[x]
     assert masked[op].float().mean() > 1.5 * masked[~op].float().mean()
@@ -85,8 +92,10 @@ def test_weighted_mask_prefers_operators(tokenizer, classes: TokenClasses) -> No
 
 def test_mask_batch_is_deterministic(tokenizer, classes: TokenClasses) -> None:
     x = _batch(tokenizer)
-    runs = [mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=MaskingConfig(),
-                       gen=torch.Generator().manual_seed(7)) for _ in range(2)]
+    runs = [
+        mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=MaskingConfig(), gen=torch.Generator().manual_seed(7))
+        for _ in range(2)
+    ]
     assert torch.equal(runs[0].input_ids, runs[1].input_ids)
     assert torch.equal(runs[0].labels, runs[1].labels)
 
@@ -106,8 +115,10 @@ def test_uniform_mask_rate_and_elbo_weights(tokenizer) -> None:
 
 # --------------------------------------------------------------------------- corruption (issue 16)
 
-CLAMP = ("def clamp(value, low, high):\n    if value < low:\n        return low\n"
-         "    if value > high:\n        return high\n    return value + 1\n")
+CLAMP = (
+    "def clamp(value, low, high):\n    if value < low:\n        return low\n"
+    "    if value > high:\n        return high\n    return value + 1\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +152,11 @@ def test_number_replacements_are_near() -> None:
     classes = TokenClasses.from_tokenizer(tok)
     x = torch.tensor(tok("y = 2 + 3 + 7\n", add_special_tokens=False)["input_ids"])
     i = _tokens(tok, x).index(" 7")
-    assert set(_tokens(tok, CORRUPTIONS["number"]().replacements(x, classes.standalone(x), i, classes))) == {" 0", " 1", " 2"}
+    assert set(_tokens(tok, CORRUPTIONS["number"]().replacements(x, classes.standalone(x), i, classes))) == {
+        " 0",
+        " 1",
+        " 2",
+    }
 
 
 @pytest.mark.parametrize(
@@ -191,12 +206,15 @@ def test_corrupt_share_zero_keeps_the_plain_objective(clamp_tok) -> None:
     classes = TokenClasses.from_tokenizer(clamp_tok)
     ids = clamp_tok(CLAMP * 8, add_special_tokens=False)["input_ids"]
     x = torch.tensor([ids[i : i + 40] for i in range(0, 80, 8)])
-    runs = [mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=cfg, gen=torch.Generator().manual_seed(5))
-            for cfg in (MaskingConfig(), MaskingConfig(p_corrupt=0.0))]
+    runs = [
+        mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=cfg, gen=torch.Generator().manual_seed(5))
+        for cfg in (MaskingConfig(), MaskingConfig(p_corrupt=0.0))
+    ]
     assert torch.equal(runs[0].input_ids, runs[1].input_ids) and torch.equal(runs[0].labels, runs[1].labels)
     assert (runs[0].detector_labels == -100).all()
-    mixed = mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=MaskingConfig(p_corrupt=0.5),
-                       gen=torch.Generator().manual_seed(5))
+    mixed = mask_batch(
+        x, mask_id=1, null_id=2, classes=classes, cfg=MaskingConfig(p_corrupt=0.5), gen=torch.Generator().manual_seed(5)
+    )
     corrupted_rows = (mixed.detector_labels != -100).any(1)
     assert 0 < corrupted_rows.sum() < len(x)
 
@@ -208,8 +226,9 @@ def test_plant_and_rank() -> None:
     assert n == 2 and hits == {1: 1, 3: 2}  # row 1: the special position 0 does not rank
 
 
-@pytest.mark.parametrize("bad", [dict(p_corrupt=1.5), dict(p_corrupt_visible=-0.1), dict(max_corruptions=0),
-                                 dict(corruptions=("typo",))])
+@pytest.mark.parametrize(
+    "bad", [dict(p_corrupt=1.5), dict(p_corrupt_visible=-0.1), dict(max_corruptions=0), dict(corruptions=("typo",))]
+)
 def test_bad_masking_config(bad: dict) -> None:
     with pytest.raises(ConfigError):
         MaskingConfig(**bad)

@@ -9,13 +9,13 @@ from coderemask.policy import POLICIES, Policy, PolicyConfig, policy_config
 from coderemask.signals.syntax import enclosing_units
 from coderemask.types import Evidence, Span
 
-CODE = '''def clamp(value, low, high):
+CODE = """def clamp(value, low, high):
     if value < low:
         return low
     if value > high:
         return high
     return value
-'''
+"""
 BODY = Span(CODE.index("    if value < low"), len(CODE))
 
 
@@ -41,7 +41,9 @@ def test_unknown_policy_and_bad_config_name_the_value() -> None:
         PolicyConfig(max_fraction=0)
     with pytest.raises(ConfigError, match=r"weights\['tests'\]"):
         PolicyConfig(weights={"tests": -1.0})
-    with pytest.raises(ConfigError, match=r"'oracle'\]: no such witness; witnesses: syntax, tests, confidence, detector"):
+    with pytest.raises(
+        ConfigError, match=r"'oracle'\]: no such witness; witnesses: syntax, tests, confidence, detector"
+    ):
         PolicyConfig(weights={"oracle": 1.0})
 
 
@@ -61,10 +63,15 @@ def test_a_token_level_accusation_snaps_to_its_syntax_unit() -> None:
 
 @pytest.mark.parametrize(
     "policy, heard",
-    [("tests", {"tests"}), ("syntax", {"syntax"}), ("confidence", {"confidence"}), ("detector", {"detector"}),
-     ("combined", {"tests", "syntax", "confidence"}),  # the detector weighs 0 until measured
-     ("combined+detector", {"tests", "syntax", "confidence", "detector"}),
-     ("whole", {"tests", "syntax", "confidence"})],
+    [
+        ("tests", {"tests"}),
+        ("syntax", {"syntax"}),
+        ("confidence", {"confidence"}),
+        ("detector", {"detector"}),
+        ("combined", {"tests", "syntax", "confidence"}),  # the detector weighs 0 until measured
+        ("combined+detector", {"tests", "syntax", "confidence", "detector"}),
+        ("whole", {"tests", "syntax", "confidence"}),
+    ],
 )
 def test_policies_listen_to_their_witnesses(policy: str, heard: set[str]) -> None:
     evidence = [
@@ -90,7 +97,7 @@ def test_cap_keeps_the_highest_scores() -> None:
     assert plan is not None
     texts = [CODE[s.span.start : s.span.end] for s in plan.spans]
     assert any("return low" in t for t in texts)
-    assert sum(words(t) for t in texts) <= max(1, int(0.2 * words(CODE[BODY.start:])))
+    assert sum(words(t) for t in texts) <= max(1, int(0.2 * words(CODE[BODY.start :])))
 
 
 def test_slots_grow_and_steps_scale_with_masked_slots() -> None:
@@ -104,8 +111,10 @@ def test_slots_grow_and_steps_scale_with_masked_slots() -> None:
 
 
 def test_diffuse_evidence_falls_back_to_the_whole_region() -> None:
-    evidence = [Evidence("tests", at(text), 0.8) for text in ("value < low", "return low", "value > high",
-                                                             "return high", "return value")]
+    evidence = [
+        Evidence("tests", at(text), 0.8)
+        for text in ("value < low", "return low", "value > high", "return high", "return value")
+    ]
     plan = make().plan(CODE, BODY, evidence)
     assert plan is not None and plan.whole and plan.spans[0].span == BODY
 
@@ -134,8 +143,11 @@ def test_spans_never_leave_the_region() -> None:
 
 
 def test_one_clear_suspect_among_weaker_ones_is_not_diffuse() -> None:
-    evidence = [Evidence("tests", at("value < low"), 0.45), Evidence("tests", at("value > high"), 0.55),
-                Evidence("tests", at("return high"), 1.0)]
+    evidence = [
+        Evidence("tests", at("value < low"), 0.45),
+        Evidence("tests", at("value > high"), 0.55),
+        Evidence("tests", at("return high"), 1.0),
+    ]
     plan = make().plan(CODE, BODY, evidence)
     assert plan is not None and not plan.whole
     assert any("return high" in CODE[s.span.start : s.span.end] for s in plan.spans)

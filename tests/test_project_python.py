@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from probes import ProbedCli
 
 from coderemask.frontends.editor import Server
 from coderemask.interpreter import InterpreterError, test_python
-from probes import ProbedCli
 
 NO_MODEL = "/nonexistent/coderemask-model"
 
@@ -27,8 +27,12 @@ def _venv(folder: Path, *options: str) -> Path:
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = _venv(tmp_path_factory.mktemp("env") / "venv", "--system-site-packages")
-    purelib = subprocess.run([str(folder / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()"
-                              "['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(folder / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(purelib, "onlyhere.py").write_text("def double(x):\n    return 2 * x\n")
     return folder
 
@@ -39,8 +43,10 @@ def project(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "pytest.ini").write_text("[pytest]\n")
     (root / "calc.py").write_text("def twice(x):\n    y = x * 3\n    return y\n")
-    (root / "test_calc.py").write_text("from onlyhere import double\n\nfrom calc import twice\n\n\n"
-                                       "def test_twice():\n    assert twice(3) == double(3)\n")
+    (root / "test_calc.py").write_text(
+        "from onlyhere import double\n\nfrom calc import twice\n\n\n"
+        "def test_twice():\n    assert twice(3) == double(3)\n"
+    )
     return root
 
 
@@ -50,15 +56,23 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _locate(project: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "locate", "calc.py::twice", "--json",
-                           *args], cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "locate", "calc.py::twice", "--json", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_locate_runs_the_tests_with_the_projects_python(venv: Path, project: Path) -> None:
     without = _locate(project, env=_env())
     assert without.returncode == 2 and "No module named 'onlyhere'" in without.stderr, without.stderr
-    for args, env in [(["--python", str(venv / "bin" / "python")], _env()),
-                      ([], _env(VIRTUAL_ENV=str(venv)))]:  # the active environment is the default
+    for args, env in [
+        (["--python", str(venv / "bin" / "python")], _env()),
+        ([], _env(VIRTUAL_ENV=str(venv))),
+    ]:  # the active environment is the default
         done = _locate(project, *args, env=env)
         assert done.returncode == 0, done.stderr
         report = json.loads(done.stdout)
@@ -67,20 +81,24 @@ def test_locate_runs_the_tests_with_the_projects_python(venv: Path, project: Pat
 
 
 @pytest.mark.parametrize("command", ["locate", "fix"])
-def test_a_python_that_cannot_serve_is_refused_naming_it(tmp_path: Path, project: Path, command: str,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_python_that_cannot_serve_is_refused_naming_it(
+    tmp_path: Path, project: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bare = _venv(tmp_path / "bare")  # no system site-packages: no pytest
-    cases = [(["--python", "/nonexistent/python"], {}, ["--python '/nonexistent/python'", "does not exist"]),
-             (["--python", str(project / "calc.py")], {}, ["calc.py is not executable"]),
-             (["--python", str(bare / "bin" / "python")], {}, [str(bare / "bin" / "python"), "cannot import pytest"]),
-             ([], {"VIRTUAL_ENV": str(bare)}, [f"VIRTUAL_ENV='{bare}'", "cannot import pytest"]),
-             ([], {"VIRTUAL_ENV": "/nonexistent/venv"}, ["VIRTUAL_ENV='/nonexistent/venv'", "does not exist"])]
+    cases = [
+        (["--python", "/nonexistent/python"], {}, ["--python '/nonexistent/python'", "does not exist"]),
+        (["--python", str(project / "calc.py")], {}, ["calc.py is not executable"]),
+        (["--python", str(bare / "bin" / "python")], {}, [str(bare / "bin" / "python"), "cannot import pytest"]),
+        ([], {"VIRTUAL_ENV": str(bare)}, [f"VIRTUAL_ENV='{bare}'", "cannot import pytest"]),
+        ([], {"VIRTUAL_ENV": "/nonexistent/venv"}, ["VIRTUAL_ENV='/nonexistent/venv'", "does not exist"]),
+    ]
     for args, env, words in cases:
         monkeypatch.delenv("VIRTUAL_ENV", raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)  # the CLI inherits this process's environment
-        run = ProbedCli([command, "calc.py::twice", *args, *(["--model", NO_MODEL] if command == "fix" else [])],
-                        cwd=project)
+        run = ProbedCli(
+            [command, "calc.py::twice", *args, *(["--model", NO_MODEL] if command == "fix" else [])], cwd=project
+        )
         assert run.rc == 2 and "Traceback" not in run.stderr and run.heavy == [], run.stderr
         for word in words:
             assert word in run.stderr, (word, run.stderr)
@@ -106,7 +124,8 @@ def test_the_editor_takes_a_python_field(venv: Path, project: Path) -> None:
 
 @pytest.mark.slow  # gets as far as importing torch for the model
 def test_fix_runs_the_baseline_with_the_projects_python(venv: Path, project: Path) -> None:
-    run = ProbedCli(["fix", "calc.py::twice", "--python", str(venv / "bin" / "python"), "--model", NO_MODEL],
-                    cwd=project)
+    run = ProbedCli(
+        ["fix", "calc.py::twice", "--python", str(venv / "bin" / "python"), "--model", NO_MODEL], cwd=project
+    )
     assert "checked by 1 test(s) that cover twice" in run.stderr, run.stderr
     assert f"model folder '{NO_MODEL}' does not exist" in run.stderr

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from probes import ProbedCli
 
 from coderemask.project import find_rootdir, select_project
-from probes import ProbedCli
 
 NO_MODEL = "/nonexistent/coderemask-model"
 
@@ -26,22 +26,36 @@ SPLIT = {  # no pyproject, no setup.py: conftest.py at the root puts lib/ on the
     "conftest.py": "import os, sys\n\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), 'lib'))\n",
     "lib/calc.py": "def add(a, b):\n    total = a - b\n    return total\n",
     "tests/test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
-                          "def test_zero():\n    assert add(0, 0) == 0\n",
+    "def test_zero():\n    assert add(0, 0) == 0\n",
 }
 
 
-@pytest.mark.parametrize(("files", "expected"), [
-    ({"a/pytest.ini": "", "a/b/m.py": ""}, "a"),  # pytest.ini: the config even when empty
-    ({"a/tox.ini": "[pytest]\n", "a/b/m.py": ""}, "a"),
-    ({"a/tox.ini": "[tox]\n", "a/b/setup.cfg": "[tool:pytest]\n", "a/b/m.py": ""}, "a/b"),
-    ({"a/setup.cfg": "[metadata]\n", "a/b/m.py": ""}, "a/b"),  # not a pytest config: not a root
-    ({"a/pyproject.toml": "[tool.pytest.ini_options]\n", "a/b/pyproject.toml": "[project]\n", "a/b/m.py": ""},
-     "a"),  # a config above wins over a pyproject.toml without one...
-    ({"a/b/pyproject.toml": "[project]\nname = 'x'\n", "a/b/m.py": ""}, "a/b"),  # ...which is the fallback
-    ({"a/setup.py": "", "a/b/m.py": ""}, "a"),
-    ({"a/.git/HEAD": "", "a/b/m.py": ""}, "a/b"),  # .git is not pytest's marker
-], ids=["pytest.ini", "tox.ini", "setup.cfg", "setup.cfg-without-pytest", "pyproject-above",
-        "bare-pyproject", "setup.py", "git-is-not-a-marker"])
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"a/pytest.ini": "", "a/b/m.py": ""}, "a"),  # pytest.ini: the config even when empty
+        ({"a/tox.ini": "[pytest]\n", "a/b/m.py": ""}, "a"),
+        ({"a/tox.ini": "[tox]\n", "a/b/setup.cfg": "[tool:pytest]\n", "a/b/m.py": ""}, "a/b"),
+        ({"a/setup.cfg": "[metadata]\n", "a/b/m.py": ""}, "a/b"),  # not a pytest config: not a root
+        (
+            {"a/pyproject.toml": "[tool.pytest.ini_options]\n", "a/b/pyproject.toml": "[project]\n", "a/b/m.py": ""},
+            "a",
+        ),  # a config above wins over a pyproject.toml without one...
+        ({"a/b/pyproject.toml": "[project]\nname = 'x'\n", "a/b/m.py": ""}, "a/b"),  # ...which is the fallback
+        ({"a/setup.py": "", "a/b/m.py": ""}, "a"),
+        ({"a/.git/HEAD": "", "a/b/m.py": ""}, "a/b"),  # .git is not pytest's marker
+    ],
+    ids=[
+        "pytest.ini",
+        "tox.ini",
+        "setup.cfg",
+        "setup.cfg-without-pytest",
+        "pyproject-above",
+        "bare-pyproject",
+        "setup.py",
+        "git-is-not-a-marker",
+    ],
+)
 def test_find_rootdir_follows_pytest(tmp_path: Path, files: dict[str, str], expected: str) -> None:
     write(tmp_path, files)
     assert find_rootdir([tmp_path / "a/b/m.py"], invocation_dir="/") == tmp_path / expected
@@ -57,8 +71,9 @@ def test_without_config_the_root_is_the_common_ancestor_with_the_invocation_fold
 
 def test_test_ids_typed_in_a_subfolder_are_rewritten_relative_to_the_root(tmp_path: Path) -> None:
     project = write(tmp_path / "p", SPLIT)
-    chosen = select_project(project / "lib/calc.py", ["test_calc.py::test_add", "tests/test_calc.py::test_zero"],
-                            cwd=project / "tests")
+    chosen = select_project(
+        project / "lib/calc.py", ["test_calc.py::test_add", "tests/test_calc.py::test_zero"], cwd=project / "tests"
+    )
     # the second id does not exist from tests/: it is taken as relative to the root
     assert chosen == type(chosen)(project, ["tests/test_calc.py::test_add", "tests/test_calc.py::test_zero"])
 
@@ -90,8 +105,9 @@ def test_locate_reads_test_ids_relative_to_where_it_runs(tmp_path: Path) -> None
 @pytest.mark.slow  # gets as far as importing torch for the model (about 4 s here)
 def test_fix_from_the_root_of_a_project_without_config(tmp_path: Path) -> None:
     project = write(tmp_path / "p", SPLIT)
-    run = ProbedCli(["fix", "lib/calc.py::add", "--test", "tests/test_calc.py::test_add", "--model", NO_MODEL],
-                    cwd=project)
+    run = ProbedCli(
+        ["fix", "lib/calc.py::add", "--test", "tests/test_calc.py::test_add", "--model", NO_MODEL], cwd=project
+    )
     assert run.rc == 2, run.stderr
     assert "checked by pytest tests/test_calc.py::test_add" in run.stderr, run.stderr
     assert f"model folder '{NO_MODEL}' does not exist" in run.stderr, run.stderr

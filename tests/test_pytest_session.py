@@ -21,7 +21,7 @@ from coderemask.source import load_target
 BUGGY = Path(__file__).parent / "data" / "buggy"
 BUGS = sorted(p.name for p in BUGGY.iterdir() if (p / "bug.json").is_file())
 
-SEARCH = '''\
+SEARCH = """\
 import functools
 
 CALLS = []
@@ -56,9 +56,9 @@ class Box:
 @functools.lru_cache(maxsize=None)
 def square(x):
     return x * x
-'''
+"""
 
-SEARCH_TESTS = '''\
+SEARCH_TESTS = """\
 from search import CALLS, Box, bsearch, square
 
 
@@ -85,7 +85,7 @@ def test_box():
 
 def test_square():
     assert square(4) == 16
-'''
+"""
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
@@ -174,11 +174,14 @@ def test_a_module_the_tests_import_late_is_read_from_the_candidates_file(tmp_pat
     assert [v.ok for v in verdicts] == [False, True, False] and checker.stats.forked == 2
 
 
-@pytest.mark.parametrize("qualname, old, new", [
-    ("Box.size", "return len(self.items)", "return len(self.items) + 1"),  # property
-    ("Box.double", "return 2 * x", "return 3 * x"),  # staticmethod
-    ("square", "return x * x", "return x + x"),  # functools.lru_cache wrapper
-])
+@pytest.mark.parametrize(
+    "qualname, old, new",
+    [
+        ("Box.size", "return len(self.items)", "return len(self.items) + 1"),  # property
+        ("Box.double", "return 2 * x", "return 3 * x"),  # staticmethod
+        ("square", "return x * x", "return x + x"),  # functools.lru_cache wrapper
+    ],
+)
 def test_methods_and_decorated_functions_are_swapped(search: Path, qualname: str, old: str, new: str) -> None:
     checker = checker_for(search, "search.py", qualname)
     verdict = checker.check([body(checker, old, new)])[0]
@@ -216,7 +219,7 @@ def test_crashes_are_reported_as_crashed_not_passed(search: Path) -> None:
         assert any(t.exc_type == "Crash" for t in run.tests), run.tests
 
 
-FORGER = '''\
+FORGER = """\
 import pytest
 
 
@@ -226,12 +229,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     report.outcome = "passed"
     report.longrepr = None
-'''
+"""
 
 
 @pytest.mark.parametrize("forked", [True, False])
-def test_a_conftest_that_forges_passed_reports_does_not_pass_a_failing_candidate(search: Path,
-                                                                                  forked: bool) -> None:
+def test_a_conftest_that_forges_passed_reports_does_not_pass_a_failing_candidate(search: Path, forked: bool) -> None:
     (search / "conftest.py").write_text(FORGER, encoding="utf-8")
     checker = checker_for(search, "search.py", "bsearch")
     if not forked:
@@ -244,8 +246,9 @@ def test_a_conftest_that_forges_passed_reports_does_not_pass_a_failing_candidate
 def test_phase_two_runs_only_after_phase_one_passes_and_progress_is_rerun_in_full(tmp_path: Path) -> None:
     source = "def f(x):\n    if x == 1:\n        return 0\n    if x == 2:\n        return 0\n    return x\n"
     tests = "from m import f\n\n" + "".join(
-        f"def test_{name}():\n    assert f({arg}) == {arg}\n\n\n" for name, arg in
-        (("one", 1), ("two", 2), ("three", 3), ("four", 4)))
+        f"def test_{name}():\n    assert f({arg}) == {arg}\n\n\n"
+        for name, arg in (("one", 1), ("two", 2), ("three", 3), ("four", 4))
+    )
     root = write_project(tmp_path, {"m.py": source, "test_m.py": tests})
     checker = checker_for(root, "m.py", "f")
     nothing = body(checker, "return x", "return x ")  # fixes neither failing test
@@ -259,8 +262,11 @@ def test_phase_two_runs_only_after_phase_one_passes_and_progress_is_rerun_in_ful
 
 def test_phase_one_stops_at_a_hang_and_runs_every_fast_failure(tmp_path: Path) -> None:
     source = "import time\n\n\ndef f(x):\n    return x\n"
-    tests = "from m import f\n\n" + "".join(
-        f"def test_{i}():\n    assert f({i}) == {i + 1}\n\n\n" for i in range(3)) + "def test_ok():\n    assert f(0) == 0\n"
+    tests = (
+        "from m import f\n\n"
+        + "".join(f"def test_{i}():\n    assert f({i}) == {i + 1}\n\n\n" for i in range(3))
+        + "def test_ok():\n    assert f(0) == 0\n"
+    )
     root = write_project(tmp_path, {"m.py": source, "test_m.py": tests})
     checker = checker_for(root, "m.py", "f")
     hangs = body(checker, "return x", "time.sleep(60)")
@@ -275,12 +281,15 @@ def test_phase_one_stops_at_a_hang_and_runs_every_fast_failure(tmp_path: Path) -
 # ------------------------------------------------------------------ when a fresh process is used
 
 
-@pytest.mark.parametrize("old, new, why", [
-    ("def bsearch(xs, x):", "def bsearch(xs, x, key=None):", "signature"),
-    ("def bsearch(xs, x):", "@staticmethod\ndef bsearch(xs, x):", "decorators"),
-    ("    return -1\n", "    return -1\n\n\ndef extra():\n    pass\n", "more than the function"),
-    ("    lo, hi = 0, len(xs) - 1\n", "    lo, hi = 0, len(xs) - 1\n    def key(i):\n        return xs[i]\n", None),
-])
+@pytest.mark.parametrize(
+    "old, new, why",
+    [
+        ("def bsearch(xs, x):", "def bsearch(xs, x, key=None):", "signature"),
+        ("def bsearch(xs, x):", "@staticmethod\ndef bsearch(xs, x):", "decorators"),
+        ("    return -1\n", "    return -1\n\n\ndef extra():\n    pass\n", "more than the function"),
+        ("    lo, hi = 0, len(xs) - 1\n", "    lo, hi = 0, len(xs) - 1\n    def key(i):\n        return xs[i]\n", None),
+    ],
+)
 def test_swap_blocker(old: str, new: str, why: str | None) -> None:
     candidate = SEARCH.replace(old, new, 1)
     blocker = swap_blocker(SEARCH, candidate, SEARCH[: SEARCH.index("def bsearch")].count("\n") + 1)
@@ -292,12 +301,15 @@ def test_a_closure_change_blocks_the_swap() -> None:
     assert "closure" in swap_blocker(source, source.replace("return x", "return x + y"), 3)
 
 
-@pytest.mark.parametrize("tests, search_tests", [
-    (["test_search.py::test_found"], 1), (["test_search.py"], 6), (["."], 6), (["test_more.py::test_square"], 0)])
+@pytest.mark.parametrize(
+    "tests, search_tests",
+    [(["test_search.py::test_found"], 1), (["test_search.py"], 6), (["."], 6), (["test_more.py::test_square"], 0)],
+)
 def test_named_tests_select_their_part_of_a_whole_suite_baseline(search: Path, tests: list, search_tests: int) -> None:
     (search / "test_more.py").write_text(
         "import pytest\nfrom search import square\n\n\n@pytest.mark.parametrize('x', [1, 2])\n"
-        "def test_square(x):\n    assert square(x) == x * x\n")
+        "def test_square(x):\n    assert square(x) == x * x\n"
+    )
     whole = checker_for(search, "search.py", "square").ensure_baseline()  # as `fix` runs the suite
     checker = checker_for(search, "search.py", "square", tests=tests + ["test_more.py::test_square"], baseline=whole)
     plan = checker.plan()
@@ -316,7 +328,8 @@ def test_a_signature_change_takes_a_fresh_process_and_says_why(search: Path) -> 
 
 def test_threads_started_by_a_conftest_make_the_session_fall_back(search: Path) -> None:
     (search / "conftest.py").write_text(
-        "import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n")
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+    )
     checker = checker_for(search, "search.py", "bsearch")
     verdicts = checker.check([body(checker, "return mid", "return mid + 1"), body(checker, "return -1", "return -1 ")])
     assert [v.ok for v in verdicts] == [False, True]
@@ -325,22 +338,31 @@ def test_threads_started_by_a_conftest_make_the_session_fall_back(search: Path) 
 
 def test_run_session_reports_a_test_it_could_not_collect(search: Path) -> None:
     plan = TestPlan((), ("test_search.py::test_nope",), {}, 1.0)
-    result = run_session(search, target_file="search.py", qualname="bsearch", first_line=6,
-                         candidates=[SessionCandidate(SEARCH, (6, 16))], plan=plan)
+    result = run_session(
+        search,
+        target_file="search.py",
+        qualname="bsearch",
+        first_line=6,
+        candidates=[SessionCandidate(SEARCH, (6, 16))],
+        plan=plan,
+    )
     assert not result.forked and result.runs == (None,) and "not found" in result.message, result.message
 
 
 # ------------------------------------------------------------------ calibration
 
 
-@pytest.mark.parametrize("outcome, exc_type, duration, limit", [
-    ("passed", None, 0.001, 0.25),  # the floor
-    ("passed", None, 0.2, 2.0),  # factor x duration
-    ("passed", None, 5.0, 10.0),  # the ceiling
-    ("failed", "AssertionError", 0.001, 0.25),
-    ("failed", "TimeLimitExceeded", 10.0, 0.5),  # hung on the original: its own short limit
-    ("error", "Timeout", 10.0, 0.5),
-])
+@pytest.mark.parametrize(
+    "outcome, exc_type, duration, limit",
+    [
+        ("passed", None, 0.001, 0.25),  # the floor
+        ("passed", None, 0.2, 2.0),  # factor x duration
+        ("passed", None, 5.0, 10.0),  # the ceiling
+        ("failed", "AssertionError", 0.001, 0.25),
+        ("failed", "TimeLimitExceeded", 10.0, 0.5),  # hung on the original: its own short limit
+        ("error", "Timeout", 10.0, 0.5),
+    ],
+)
 def test_calibrated_limits(outcome: str, exc_type: str | None, duration: float, limit: float) -> None:
     test = TestOutcome("t.py::t", outcome, exc_type, duration=duration)  # type: ignore[arg-type]
     assert TimeLimits().calibrate(TestRun("ok", (test,))) == {"t.py::t": pytest.approx(limit)}
@@ -353,13 +375,13 @@ def test_time_limits_refuse_bad_values(field: str, value: float) -> None:
         TimeLimits(**{field: value})
 
 
-
 @pytest.mark.slow
 def test_after_one_test_hangs_the_others_get_the_after_hang_limit(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
     (tmp_path / "loop.py").write_text("def spin():\n    while True:\n        pass\n")
-    (tmp_path / "test_loop.py").write_text("".join(
-        f"from loop import spin\n\ndef test_{i}():\n    spin()\n\n" for i in range(3)))
+    (tmp_path / "test_loop.py").write_text(
+        "".join(f"from loop import spin\n\ndef test_{i}():\n    spin()\n\n" for i in range(3))
+    )
     t0 = time.monotonic()
     run = run_tests(tmp_path, target_file="loop.py", test_timeout=4.0)
     seconds = time.monotonic() - t0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from fakes import OracleDenoiser
 
 from coderemask.checkers import ScriptChecker
@@ -96,7 +95,7 @@ def test_a_candidates_budget_stops_the_search_and_the_rewrites() -> None:
 def test_a_stub_is_completed_from_its_docstring_examples() -> None:
     stub = 'def double(x):\n    """Twice x.\n\n    >>> double(4)\n    8\n    """\n    pass\n'
     solution = stub.replace("    pass\n", "    return 2 * x\n")
-    examples = doctest_tests('Twice x.\n\n>>> double(4)\n8\n')
+    examples = doctest_tests("Twice x.\n\n>>> double(4)\n8\n")
     assert len(examples) == 1
     region_start = stub.index("    pass")
     p = Problem(code=stub, region=Span(region_start, len(stub)), name="double")
@@ -154,16 +153,20 @@ def test_complete_is_not_solved_by_a_body_that_is_still_a_stub() -> None:
     assert isinstance(solved, Solved) and "return a + b" in solved.code
 
 
-@pytest.mark.parametrize("prefix,suffix,body,max_length,kept", [
-    (10, 4, 5, None, (10, 4)),  # unlimited
-    (10, 4, 5, 19, (10, 4)),  # it all fits
-    (10, 4, 5, 12, (5, 2)),  # 7 tokens of room, shared 10:4
-    (10, 0, 5, 8, (3, 0)),
-    (0, 4, 5, 8, (0, 3)),
-    (10, 4, 30, 12, (0, 0)),  # a body longer than the window goes whole, alone
-])
-def test_context_is_trimmed_to_the_window_keeping_the_nearest(prefix: int, suffix: int, body: int,
-                                                            max_length: int | None, kept: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    "prefix,suffix,body,max_length,kept",
+    [
+        (10, 4, 5, None, (10, 4)),  # unlimited
+        (10, 4, 5, 19, (10, 4)),  # it all fits
+        (10, 4, 5, 12, (5, 2)),  # 7 tokens of room, shared 10:4
+        (10, 0, 5, 8, (3, 0)),
+        (0, 4, 5, 8, (0, 3)),
+        (10, 4, 30, 12, (0, 0)),  # a body longer than the window goes whole, alone
+    ],
+)
+def test_context_is_trimmed_to_the_window_keeping_the_nearest(
+    prefix: int, suffix: int, body: int, max_length: int | None, kept: tuple[int, int]
+) -> None:
     p, s = fit_context(range(prefix), range(100, 100 + suffix), body, max_length)
     assert (len(p), len(s)) == kept
     assert p == tuple(range(prefix - kept[0], prefix)) and s == tuple(range(100, 100 + kept[1]))
@@ -190,8 +193,10 @@ def test_the_loop_sends_at_most_the_models_window_with_the_nearest_context() -> 
     prefix, suffix = "".join(f"X{i} = {i}\n" for i in range(40)), "".join(f"Y{i} = {i}\n" for i in range(20))
     model = WindowedOracle(solution, max_length=120)  # 30 characters of code; the prefix alone is 300
     kinds = []
-    for buggy, checker in (("def f(a, b):\n    return a * b\n", ScriptChecker(["assert f(2, 3) == 5"])),
-                           ("def f(a, b):\n    return a +* b\n", None)):
+    for buggy, checker in (
+        ("def f(a, b):\n    return a * b\n", ScriptChecker(["assert f(2, 3) == 5"])),
+        ("def f(a, b):\n    return a +* b\n", None),
+    ):
         prob = Problem(code=buggy, region=Span(13, len(buggy)), prefix=prefix, suffix=suffix, name="f")
         result = repair(prob, model, checker, config(budget=Budget(max_rounds=1, max_nfe=8)))
         kinds += [r.plan.reason.startswith("search") for r in result.rounds]

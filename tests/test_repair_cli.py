@@ -19,8 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _cli(*args: str, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", *args, "--model", MODEL],
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", *args, "--model", MODEL],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _project(tmp_path: Path, module: str, tests: str | None = None) -> Path:
@@ -74,17 +79,30 @@ def test_a_planted_single_token_bug_is_fixed_and_its_tests_pass(tmp_path: Path) 
     assert after == before.replace("return low\n    return value", "return high\n    return value")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml", "stats.py", "test_stats.py"]  # no .orig
     assert "undo: coderemask undo" in out.stderr
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tests.returncode == 0 and "4 passed" in tests.stdout, tests.stdout
-    undone = subprocess.run([sys.executable, "-m", "coderemask", "undo", "stats.py"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    undone = subprocess.run(
+        [sys.executable, "-m", "coderemask", "undo", "stats.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert undone.returncode == 0 and (tmp_path / "stats.py").read_text() == before, undone.stderr
 
 
 def test_budget_is_respected(tmp_path: Path) -> None:
-    f = _project(tmp_path, "def add(a, b):\n    return a\n",  # no single-token edit fixes it
-                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    f = _project(
+        tmp_path,
+        "def add(a, b):\n    return a\n",  # no single-token edit fixes it
+        "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+    )
     out = _cli("fix", f"{f}::add", "--json", "--max-nfe", "12", "--max-rounds", "50", cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr
     result = json.loads(out.stdout)
@@ -119,12 +137,32 @@ def test_bad_inputs_exit_2(tmp_path: Path) -> None:
 
 def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
     # no single-token edit fixes this one, so the loop is still running when the signal lands
-    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
-                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5 * 7 + 1\n")
+    f = _project(
+        tmp_path,
+        "def add(a, b):\n    return a - b\n",
+        "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5 * 7 + 1\n",
+    )
     before = f.read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "coderemask.frontends.cli", "fix", f"{f}::add", "--write",
-                             "--max-rounds", "200", "--max-nfe", "100000", "--model", MODEL],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "coderemask.frontends.cli",
+            "fix",
+            f"{f}::add",
+            "--write",
+            "--max-rounds",
+            "200",
+            "--max-nfe",
+            "100000",
+            "--model",
+            MODEL,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 300
     seen = ""
     while time.time() < deadline and "round 1" not in seen:
@@ -142,11 +180,19 @@ def test_ctrl_c_changes_no_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("delay", [0.3, 1.0])
 def test_ctrl_c_during_start_up_is_one_line_and_exit_130(tmp_path: Path, delay: float) -> None:
-    f = _project(tmp_path, "def add(a, b):\n    return a - b\n",
-                 "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    f = _project(
+        tmp_path,
+        "def add(a, b):\n    return a - b\n",
+        "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+    )
     before = f.read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "coderemask", "fix", f"{f}::add", "--write"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coderemask", "fix", f"{f}::add", "--write"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(delay)  # while the front-ends, libcst or pytest's baseline are importing or running
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
@@ -161,9 +207,13 @@ def test_ctrl_c_after_the_write_keeps_the_write_and_says_so(tmp_path: Path) -> N
         (tmp_path / name).write_text((example / name).read_text())
     f = tmp_path / "stats.py"
     before = f.read_bytes()
-    proc = subprocess.Popen([sys.executable, "-m", "coderemask", "fix", "stats.py::clamp", "--write",
-                             "--model", MODEL], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coderemask", "fix", "stats.py::clamp", "--write", "--model", MODEL],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 300
     while f.read_bytes() == before and proc.poll() is None and time.time() < deadline:
         time.sleep(0.002)
@@ -182,9 +232,26 @@ def test_ctrl_c_after_the_write_keeps_the_write_and_says_so(tmp_path: Path) -> N
 
 def test_write_refuses_a_file_that_changed_while_it_ran(tmp_path: Path) -> None:
     f = _project(tmp_path, "def add(a, b):\n    total = a + b\n    return total +* 1\n")
-    proc = subprocess.Popen([sys.executable, "-m", "coderemask.frontends.cli", "fix", f"{f}::add", "--write",
-                             "--max-rounds", "6", "--seed", "0", "--model", MODEL],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "coderemask.frontends.cli",
+            "fix",
+            f"{f}::add",
+            "--write",
+            "--max-rounds",
+            "6",
+            "--seed",
+            "0",
+            "--model",
+            MODEL,
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = proc.stderr.readline()  # printed after the file is read, before the model loads
     assert first.startswith("fix add"), first
     edited = f.read_text() + "\n# the user typed this meanwhile\n"

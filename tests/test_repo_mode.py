@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fakes import OracleDenoiser
 
 from coderemask.repair import RepairConfig
@@ -23,8 +22,9 @@ from coderemask.sampler import SamplerConfig
 from coderemask.signals.tests import run_suite
 
 BUGGY = Path(__file__).resolve().parents[1] / "examples" / "buggy_project"
-CONFIG = RepairConfig(sampler=SamplerConfig(unmask="confidence", temperature=0.0), candidates=2,
-                      budget=Budget(max_rounds=4))
+CONFIG = RepairConfig(
+    sampler=SamplerConfig(unmask="confidence", temperature=0.0), candidates=2, budget=Budget(max_rounds=4)
+)
 
 
 def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -39,8 +39,10 @@ def test_buggy_project_ranks_its_three_planted_bugs_first() -> None:
     assert run.status == "ok" and len(run.failing) == 3
     suspects = rank_functions(run, BUGGY)
     assert {(s.file, s.qualname) for s in suspects[:3]} == {
-        ("inventory/stock.py", "total_value"), ("inventory/stock.py", "needs_reorder"),
-        ("inventory/codes.py", "format_code")}
+        ("inventory/stock.py", "total_value"),
+        ("inventory/stock.py", "needs_reorder"),
+        ("inventory/codes.py", "format_code"),
+    }
     assert all(s.file.startswith("inventory/") for s in suspects)  # never the tests themselves
     by_name = {s.qualname: s for s in suspects}
     assert by_name["total_value"].line == 8  # `total += quantity + price`
@@ -49,13 +51,17 @@ def test_buggy_project_ranks_its_three_planted_bugs_first() -> None:
 
 
 def test_a_patch_is_found_checked_against_the_suite_and_reported(tmp_path: Path) -> None:
-    root = _repo(tmp_path, {
-        "calc.py": "def add(a, b):\n    return a - b\n",
-        "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
-    })
+    root = _repo(
+        tmp_path,
+        {
+            "calc.py": "def add(a, b):\n    return a - b\n",
+            "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        },
+    )
     loads: list[int] = []
-    report = fix_repo(root, lambda: loads.append(1) or OracleDenoiser("def add(a, b):\n    return a + b\n"),
-                      config=CONFIG)
+    report = fix_repo(
+        root, lambda: loads.append(1) or OracleDenoiser("def add(a, b):\n    return a + b\n"), config=CONFIG
+    )
     (outcome,) = report.outcomes
     assert outcome.status == "patched", outcome
     assert outcome.tests_fixed == ["tests/test_calc.py::test_add"] and report.failing_after == []
@@ -71,11 +77,14 @@ def test_a_patch_is_found_checked_against_the_suite_and_reported(tmp_path: Path)
 
 def test_a_patch_that_breaks_a_passing_test_is_rejected(tmp_path: Path) -> None:
     # DIFF is computed at import, so no test "covers" add for it; the suite still depends on it
-    root = _repo(tmp_path, {
-        "calc.py": "def add(a, b):\n    return a - b\n\n\nDIFF = add(5, -5)\n",
-        "tests/test_calc.py": "import calc\n\ndef test_add():\n    assert calc.add(2, 3) == 5\n\n"
-                              "def test_diff():\n    assert calc.DIFF == 10\n",
-    })
+    root = _repo(
+        tmp_path,
+        {
+            "calc.py": "def add(a, b):\n    return a - b\n\n\nDIFF = add(5, -5)\n",
+            "tests/test_calc.py": "import calc\n\ndef test_add():\n    assert calc.add(2, 3) == 5\n\n"
+            "def test_diff():\n    assert calc.DIFF == 10\n",
+        },
+    )
     fixed_file = "def add(a, b):\n    return a + b\n\n\nDIFF = add(5, -5)\n"  # the oracle sees the file around add
     report = fix_repo(root, lambda: OracleDenoiser(fixed_file), config=CONFIG)
     (outcome,) = report.outcomes
@@ -84,8 +93,13 @@ def test_a_patch_that_breaks_a_passing_test_is_rejected(tmp_path: Path) -> None:
 
 
 def test_nothing_failing_needs_no_model(tmp_path: Path) -> None:
-    root = _repo(tmp_path, {"calc.py": "def add(a, b):\n    return a + b\n",
-                            "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"})
+    root = _repo(
+        tmp_path,
+        {
+            "calc.py": "def add(a, b):\n    return a + b\n",
+            "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+        },
+    )
     report = fix_repo(root, lambda: pytest.fail("the model was loaded"), config=CONFIG)
     assert report.outcomes == [] and report.failing_before == []
 
@@ -98,8 +112,13 @@ def test_a_suite_that_collects_nothing_is_an_error(tmp_path: Path) -> None:
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     model = os.environ.get("CODEREMASK_TEST_MODEL", "embedded")
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "repo", *args, "--model", model],
-                          cwd=cwd, capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", "repo", *args, "--model", model],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.mark.slow
@@ -122,12 +141,15 @@ def test_cli_on_buggy_project_reports_every_suspect_and_changes_nothing(tmp_path
 
 @pytest.mark.slow
 def test_cli_reports_collection_errors_and_works_on_the_rest(tmp_path: Path) -> None:
-    root = _repo(tmp_path / "r", {
-        "pyproject.toml": "",
-        "calc.py": "def add(a, b):\n    return a - b\n",
-        "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
-        "tests/test_broken.py": "import not_a_module_anywhere\n",
-    })
+    root = _repo(
+        tmp_path / "r",
+        {
+            "pyproject.toml": "",
+            "calc.py": "def add(a, b):\n    return a - b\n",
+            "tests/test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+            "tests/test_broken.py": "import not_a_module_anywhere\n",
+        },
+    )
     out = _cli(str(root), "--max-rounds", "1", cwd=tmp_path)
     assert out.returncode in (0, 1), out.stderr
     assert "collection error" in out.stderr and "tests/test_broken.py" in out.stderr
@@ -141,20 +163,25 @@ def test_cli_reports_collection_errors_and_works_on_the_rest(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_cli_passes_custom_conftest_options_to_pytest(tmp_path: Path) -> None:
-    root = _repo(tmp_path / "r", {
-        "pyproject.toml": "",
-        "conftest.py": (
-            "import pytest\n\n"
-            "def pytest_addoption(parser):\n    parser.addoption('--runslow', action='store_true')\n\n"
-            "def pytest_collection_modifyitems(config, items):\n"
-            "    if not config.getoption('--runslow'):\n"
-            "        for item in items:\n"
-            "            if 'slow' in item.keywords:\n"
-            "                item.add_marker(pytest.mark.skip(reason='needs --runslow'))\n"),
-        "calc.py": "def add(a, b):\n    return a - b\n",
-        "tests/test_calc.py": ("import pytest\nfrom calc import add\n\n@pytest.mark.slow\n"
-                               "def test_add():\n    assert add(2, 3) == 5\n"),
-    })
+    root = _repo(
+        tmp_path / "r",
+        {
+            "pyproject.toml": "",
+            "conftest.py": (
+                "import pytest\n\n"
+                "def pytest_addoption(parser):\n    parser.addoption('--runslow', action='store_true')\n\n"
+                "def pytest_collection_modifyitems(config, items):\n"
+                "    if not config.getoption('--runslow'):\n"
+                "        for item in items:\n"
+                "            if 'slow' in item.keywords:\n"
+                "                item.add_marker(pytest.mark.skip(reason='needs --runslow'))\n"
+            ),
+            "calc.py": "def add(a, b):\n    return a - b\n",
+            "tests/test_calc.py": (
+                "import pytest\nfrom calc import add\n\n@pytest.mark.slow\ndef test_add():\n    assert add(2, 3) == 5\n"
+            ),
+        },
+    )
     skipped = _cli(str(root), cwd=tmp_path)
     assert skipped.returncode == 0 and "0 failing" in skipped.stderr, skipped.stderr  # the test is skipped
     ran = _cli(str(root), "--pytest-arg=--runslow", "--max-rounds", "1", "--json", cwd=tmp_path)
@@ -163,12 +190,15 @@ def test_cli_passes_custom_conftest_options_to_pytest(tmp_path: Path) -> None:
 
 
 def test_max_functions_counts_repairs_attempted_not_suspects_skipped(tmp_path: Path) -> None:
-    root = _repo(tmp_path, {
-        "calc.py": "def norm(x):\n    return x\n\n\ndef add(a, b):\n    return norm(a) - norm(b)\n\n\n"
-                   "def mul(a, b):\n    return a + b\n",
-        "tests/test_calc.py": "from calc import add, mul, norm\n\ndef test_add():\n    assert add(2, 3) == 5\n\n"
-                              "def test_mul():\n    assert mul(2, 3) == 6\n\ndef test_norm():\n    assert norm(1) == 1\n",
-    })
+    root = _repo(
+        tmp_path,
+        {
+            "calc.py": "def norm(x):\n    return x\n\n\ndef add(a, b):\n    return norm(a) - norm(b)\n\n\n"
+            "def mul(a, b):\n    return a + b\n",
+            "tests/test_calc.py": "from calc import add, mul, norm\n\ndef test_add():\n    assert add(2, 3) == 5\n\n"
+            "def test_mul():\n    assert mul(2, 3) == 6\n\ndef test_norm():\n    assert norm(1) == 1\n",
+        },
+    )
     fixed = "def norm(x):\n    return x\n\n\ndef add(a, b):\n    return norm(a) + norm(b)\n\n\ndef mul(a, b):\n    return a * b\n"
     report = fix_repo(root, lambda: OracleDenoiser(fixed), config=CONFIG, max_functions=2)
     by_name = {o.qualname: o for o in report.outcomes}

@@ -13,10 +13,7 @@ from tiny_models import tiny_modernbert, tiny_tokenizer
 from coderemask.model.hf import HFDenoiser
 from coderemask.sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
-CODE = (
-    "def add(a, b):\n    return a + b\n\n\n"
-    "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
-)
+CODE = "def add(a, b):\n    return a + b\n\n\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +64,10 @@ def test_eta_zero_replays_the_plain_sampler_on_a_real_model(bert, start, name):
 def test_threshold_decoding_never_stalls_on_a_real_model(bert, start):
     counts: list[int] = []
     config = SamplerConfig(steps=18, threshold=0.9)  # a random model is never that sure
-    result = denoise(bert, Sampler.for_model(config, bert), start,
-                     on_step=lambda i, s, o: counts.append(int(o.committed.sum(dim=1).min())))
+    result = denoise(
+        bert,
+        Sampler.for_model(config, bert),
+        start,
+        on_step=lambda i, s, o: counts.append(int(o.committed.sum(dim=1).min())),
+    )
     assert min(counts) >= 1 and not result.state.masked.any()

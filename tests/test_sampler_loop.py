@@ -135,8 +135,12 @@ def test_candidates_may_have_different_masks():
     )
     counts: list[list[int]] = []
     config = SamplerConfig(steps=4, block_length=6)
-    result = denoise(model, Sampler.for_model(config, model), state,
-                     on_step=lambda i, s, o: counts.append(o.committed.sum(dim=1).tolist()))
+    result = denoise(
+        model,
+        Sampler.for_model(config, model),
+        state,
+        on_step=lambda i, s, o: counts.append(o.committed.sum(dim=1).tolist()),
+    )
     assert not result.state.masked.any()
     assert counts == [[3, 3], [3, 3], [0, 6], [0, 6]]  # 1 and 3 blocks of 6, 4 steps: (2, 1, 1)
 

@@ -162,8 +162,13 @@ def test_block_remasking_stays_in_the_current_block():
     state = make_state(target_ids(L, seed=1), [(0, 24)])
     seen: list[tuple[int, torch.Tensor]] = []
     sampler = Sampler.for_model(config, model)
-    denoise(model, sampler, state, generator=torch.Generator().manual_seed(0),
-            on_step=lambda i, s, o: seen.append((i, o.remasked[0])))
+    denoise(
+        model,
+        sampler,
+        state,
+        generator=torch.Generator().manual_seed(0),
+        on_step=lambda i, s, o: seen.append((i, o.remasked[0])),
+    )
     for i, remasked in seen:
         block = i // 3  # 4 blocks of 6 tokens, 3 steps each
         assert remasked.nonzero().flatten().div(6, rounding_mode="floor").eq(block).all()

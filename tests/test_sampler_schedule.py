@@ -95,9 +95,7 @@ def test_blocks_split_the_masked_positions_left_to_right(masked, block_length, s
     assert blocks.steps == block_steps
     index = blocks.index[0, 3 : 3 + masked].tolist()
     assert index == sorted(index) and (blocks.index[0, :3] == -1).all()
-    assert [blocks.locate(i)[0] for i in range(steps)] == sorted(
-        b for b, n in enumerate(block_steps) for _ in range(n)
-    )
+    assert [blocks.locate(i)[0] for i in range(steps)] == sorted(b for b, n in enumerate(block_steps) for _ in range(n))
 
 
 @pytest.mark.parametrize("spans", [[(2, 14)], [(1, 5), (9, 13), (20, 24)]])

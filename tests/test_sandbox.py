@@ -4,8 +4,8 @@ changes the user's files. Real subprocesses throughout; no fakes."""
 from __future__ import annotations
 
 import json
-import subprocess
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -34,8 +34,9 @@ SANDBOX_UIDS = range(1_900_000_000, 2_000_000_000)
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     """Every file under ``root`` with its bytes and mtime."""
-    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 def sandbox_processes() -> list[int]:
@@ -287,7 +288,8 @@ def test_batch_inline_mode_restarts_after_a_hang_or_a_dead_runner() -> None:
     swallow = Candidate(
         "import time\ndef add(a, b):\n    while True:\n        try:\n            time.sleep(5)\n"
         "        except BaseException:\n            pass\n",
-        "add(1, 2)\n", "hang_swallowing_the_alarm",
+        "add(1, 2)\n",
+        "hang_swallowing_the_alarm",
     )
     cands = [CANDIDATES[0], swallow, CANDIDATES[1], CANDIDATES[3], CANDIDATES[7]]
     batch = run_batch(cands, timeout=0.5, mode="inline")
@@ -303,8 +305,10 @@ def test_batch_of_nothing_and_bad_timeout() -> None:
 
 
 # A process that makes a workspace, says where, and waits to be killed.
-_HOLDER = ("import sys, time\nfrom coderemask.signals.sandbox import Workspace\n"
-           "ws = Workspace(sys.argv[1])\nprint(ws.root, flush=True)\ntime.sleep(600)\n")
+_HOLDER = (
+    "import sys, time\nfrom coderemask.signals.sandbox import Workspace\n"
+    "ws = Workspace(sys.argv[1])\nprint(ws.root, flush=True)\ntime.sleep(600)\n"
+)
 
 
 def _holder(project: Path, env: dict[str, str]) -> tuple[subprocess.Popen[str], Path]:
@@ -334,13 +338,18 @@ def test_a_killed_owners_workspace_is_removed_at_the_next_start_up(tmp_path: Pat
         hour_ago = time.time() - 3600
         for path in (stale, kept):
             os.utime(path, (hour_ago, hour_ago))
-        done = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "locate", "m.py::f"], cwd=project,
-                              env=env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "coderemask.frontends.cli", "locate", "m.py::f"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 1, done.stderr  # ran: nothing fails
         assert not stale.exists(), "a dead owner's workspace was left behind"
         assert fresh.is_dir() and kept.is_dir()  # too recent / its owner lives
-        assert sorted(p.name.split("-")[1] for p in temp.iterdir()) == sorted([str(killed_recently.pid),
-                                                                               str(live.pid)])
+        assert sorted(p.name.split("-")[1] for p in temp.iterdir()) == sorted([str(killed_recently.pid), str(live.pid)])
     finally:
         live.kill()
         live.wait()

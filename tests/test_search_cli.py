@@ -35,20 +35,48 @@ def test_the_cli_fixes_a_bug_of_the_family_and_its_tests_pass(tmp_path: Path, fa
     project = tmp_path / bug
     shutil.copytree(src.parent, project)
     (project / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")
-    before = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
-                            capture_output=True, text=True, timeout=120)
+    before = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert before.returncode == 1  # the bug fails its tests
     explain = ["--explain"] if family == "builtin name" else []
-    out = subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", "fix",
-                          f"{src.name}::{entry['function']}", "--write", "--timeout", "120", "--model", MODEL,
-                          *explain], cwd=project, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coderemask.frontends.cli",
+            "fix",
+            f"{src.name}::{entry['function']}",
+            "--write",
+            "--timeout",
+            "120",
+            "--model",
+            MODEL,
+            *explain,
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "search:" in out.stderr and "the fix was candidate #" in out.stderr
     if explain:  # every tested candidate: rank, score, verdict, family, line, edit
         assert "== round 1: search: candidates 1-" in out.stdout
-        assert any(line.lstrip().startswith("#1 ") and "tests " in line and "(line " in line
-                   for line in out.stdout.splitlines())
+        assert any(
+            line.lstrip().startswith("#1 ") and "tests " in line and "(line " in line
+            for line in out.stdout.splitlines()
+        )
         assert "identifier (line 6): min -> max" in out.stdout
-    after = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
-                           capture_output=True, text=True, timeout=120)
+    after = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert after.returncode == 0, after.stdout[-2000:]

@@ -265,9 +265,7 @@ def test_target_not_found_lists_near_names() -> None:
 
 def test_syntax_error_elsewhere_says_line_and_column() -> None:
     text = "def ok():\n    pass\n\ndef bad(x)\n    return x\n"
-    with pytest.raises(
-        SourceSyntaxError, match=r"mod\.py:4:11: syntax error: SyntaxError: expected ':'"
-    ) as info:
+    with pytest.raises(SourceSyntaxError, match=r"mod\.py:4:11: syntax error: SyntaxError: expected ':'") as info:
         find_function(text, "ok", path="mod.py")
     assert (info.value.line, info.value.column) == (4, 11)
 

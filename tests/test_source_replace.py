@@ -53,6 +53,7 @@ STYLES: dict[str, Callable[[str], str]] = {
     "bom_crlf_no_final_newline": lambda t: "\ufeff" + t.replace("\n", "\r\n"),
 }
 
+
 @pytest.fixture(params=sorted(STYLES))
 def text(request: pytest.FixtureRequest) -> str:
     return STYLES[request.param](BASE)
@@ -77,8 +78,9 @@ def test_a_new_body_changes_only_the_function(text: str, qualname: str) -> None:
     target = find_function(text, qualname)
     problem, span = problem_from_target(target, text)
     indent = target.body_indent if not target.one_line_body else ""
-    new_code = problem.region.splice(problem.code, f"{indent}return 'ü🙂'{target.newline}"
-                                     if not target.one_line_body else "return 'ü🙂'")
+    new_code = problem.region.splice(
+        problem.code, f"{indent}return 'ü🙂'{target.newline}" if not target.one_line_body else "return 'ü🙂'"
+    )
     after = span.splice(text, new_code)
     inserted = _assert_only_span_changed(text, after, target)
     assert inserted == new_code

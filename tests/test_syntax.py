@@ -19,9 +19,7 @@ from coderemask.signals.syntax import (
 from coderemask.types import Evidence
 
 GOLDEN = Path(__file__).parent / "data" / "syntax"
-EXPECTED = {
-    k: v for k, v in json.loads((GOLDEN / "expected.json").read_text("utf-8")).items() if k != "_about"
-}
+EXPECTED = {k: v for k, v in json.loads((GOLDEN / "expected.json").read_text("utf-8")).items() if k != "_about"}
 
 
 def _read(name: str) -> str:

@@ -97,10 +97,7 @@ def test_enclosing_units_innermost_first() -> None:
     assert chain[:4] == ["w", "w * h", "scale(w * h)", "return scale(w * h)"]
     assert chain[-1].startswith("class Shape:")
     assert [len(t) for t in chain] == sorted(len(t) for t in chain) and len(set(chain)) == len(chain)
-    coarse = [
-        CODE[s.start : s.end]
-        for s in enclosing_units(CODE, Span(at, at + 1), kinds=("statement", "function"))
-    ]
+    coarse = [CODE[s.start : s.end] for s in enclosing_units(CODE, Span(at, at + 1), kinds=("statement", "function"))]
     assert coarse[0] == "return scale(w * h)"
     assert coarse[1].startswith("def area") and coarse[2].startswith("@staticmethod") and len(coarse) == 3
 

@@ -69,8 +69,9 @@ def test_project_config_and_conftest_are_respected(calc_run: TestRun) -> None:
 
 
 def test_fixed_candidate_passes_and_absolute_target_works() -> None:
-    run = run_tests(CALC, target_file=CALC / "calc.py", overlay={"calc.py": FIXED_MEAN},
-                    tests=["tests/test_calc.py"], **FAST)
+    run = run_tests(
+        CALC, target_file=CALC / "calc.py", overlay={"calc.py": FIXED_MEAN}, tests=["tests/test_calc.py"], **FAST
+    )
     assert run.status == "ok" and run.all_passed and run.failing == []
     assert run.target_file == "calc.py"
     # whole-file coverage when no range is given
@@ -118,8 +119,9 @@ def test_wall_timeout_blames_the_running_test_and_keeps_the_others() -> None:
 
 def test_crash_blames_the_running_test_and_the_rest_run_in_a_fresh_process() -> None:
     crash = "import os\n\n\ndef test_a():\n    pass\n\n\ndef test_b():\n    os._exit(3)\n\n\ndef test_c():\n    pass\n"
-    run = run_tests(CALC, target_file="calc.py", overlay={"tests/test_crash.py": crash},
-                    tests=["tests/test_crash.py"], **FAST)
+    run = run_tests(
+        CALC, target_file="calc.py", overlay={"tests/test_crash.py": crash}, tests=["tests/test_crash.py"], **FAST
+    )
     assert run.status == "ok", run.message
     tests = by_id(run)
     assert tests["test_a"].outcome == "passed" and tests["test_c"].outcome == "passed"
@@ -148,17 +150,19 @@ def test_bad_arguments_are_error_values(tmp_path: Path) -> None:
 def test_prepare_pytest_refuses_a_test_outside_the_project() -> None:
     # It used to fail with "TypeError: unsupported operand type(s) for +: 'NoneType' and 'str'".
     with Workspace(CALC) as ws, pytest.raises(ValueError, match="outside the project folder"):
-        prepare_pytest(ws, CALC, {}, ["../hang/tests/test_loop.py::test_x"], {"target": "calc.py"},
-                       test_timeout=5.0)
+        prepare_pytest(ws, CALC, {}, ["../hang/tests/test_loop.py::test_x"], {"target": "calc.py"}, test_timeout=5.0)
     with Workspace(CALC) as ws:
-        launch = prepare_pytest(ws, CALC, {}, [f"{CALC}/tests/test_calc.py::test_mean_pair"],
-                                {"target": "calc.py"}, test_timeout=5.0)
+        launch = prepare_pytest(
+            ws, CALC, {}, [f"{CALC}/tests/test_calc.py::test_mean_pair"], {"target": "calc.py"}, test_timeout=5.0
+        )
     assert "tests/test_calc.py::test_mean_pair" in launch.argv
+
 
 def test_absolute_test_ids_run_on_the_copy() -> None:
     test_file = CALC / "tests" / "test_calc.py"
-    run = run_tests(CALC, target_file="calc.py", overlay={"calc.py": FIXED_MEAN},
-                    tests=[f"{test_file}::test_mean_pair"], **FAST)
+    run = run_tests(
+        CALC, target_file="calc.py", overlay={"calc.py": FIXED_MEAN}, tests=[f"{test_file}::test_mean_pair"], **FAST
+    )
     assert run.all_passed and [t.nodeid for t in run.tests] == ["tests/test_calc.py::test_mean_pair"]
 
 
@@ -171,8 +175,7 @@ def test_plugin_autoload_is_on_by_default() -> None:
     """Default: the environment's pytest plugins load, as in the user's own pytest run."""
     pytest.importorskip("pytest_benchmark")
     uses_plugin = "def test_bench(benchmark):\n    benchmark.pedantic(lambda: 1, rounds=1)\n"
-    kw = {"target_file": "calc.py", "overlay": {"tests/test_plugin.py": uses_plugin},
-          "tests": ["tests/test_plugin.py"]}
+    kw = {"target_file": "calc.py", "overlay": {"tests/test_plugin.py": uses_plugin}, "tests": ["tests/test_plugin.py"]}
     assert run_tests(CALC, **kw).all_passed
     without = by_id(run_tests(CALC, **kw, **FAST))["test_bench"]
     assert without.outcome == "error" and "fixture 'benchmark' not found" in without.message
@@ -181,7 +184,11 @@ def test_plugin_autoload_is_on_by_default() -> None:
 def test_golden_projects_are_not_collected_by_this_suite() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", str(DATA)],
-        capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+        timeout=120,
+        check=False,
         env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
     )
     assert done.returncode == 5, done.stdout  # 5: no tests collected
@@ -191,25 +198,40 @@ def test_golden_projects_are_not_collected_by_this_suite() -> None:
 def test_broken_conftest_importing_the_target_is_a_collection_error() -> None:
     conftest = "import pytest\nfrom calc import mean\n\n\n@pytest.fixture\ndef pair():\n    return [2, 4]\n"
     broken = FIXED_MEAN.replace("    return total / len(xs)", "    return total / len(xs")
-    run = run_tests(CALC, target_file="calc.py", target_lines=MEAN,
-                    overlay={"calc.py": broken, "tests/conftest.py": conftest}, **FAST)
+    run = run_tests(
+        CALC,
+        target_file="calc.py",
+        target_lines=MEAN,
+        overlay={"calc.py": broken, "tests/conftest.py": conftest},
+        **FAST,
+    )
     assert run.status == "collection_error", (run.message, run.sandbox)
     (error,) = run.collect_errors
     assert error.nodeid == "tests/conftest.py" and error.exc_type == "SyntaxError"
     assert [f.line for f in error.frames if f.in_target] == [14]
 
 
-@pytest.mark.parametrize("files, unused", [
-    ({"tests/test_a.py": "def test_a():\n    assert True\n"}, ["hypothesispytest", "benchmark", "anyio"]),
-    ({"tests/test_a.py": "from hypothesis import given\n"}, ["benchmark", "anyio"]),
-    ({"tests/test_a.py": "def test_b(benchmark):\n    benchmark(len, [])\n"}, ["hypothesispytest", "anyio"]),
-    ({"tests/conftest.py": "pytest_plugins = ['anyio']\n"}, ["hypothesispytest", "benchmark"]),
-    ({"pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--benchmark-skip'\n"}, ["hypothesispytest", "anyio"]),
-    # a test file inside a virtual environment is not the project's
-    ({".venv/lib/test_h.py": "import hypothesis\n", ".venv/pyvenv.cfg": ""}, ["hypothesispytest", "benchmark", "anyio"]),
-])
-def test_slow_plugins_the_project_never_mentions_are_left_out(tmp_path: Path, files: dict[str, str],
-                                                             unused: list[str]) -> None:
+@pytest.mark.parametrize(
+    "files, unused",
+    [
+        ({"tests/test_a.py": "def test_a():\n    assert True\n"}, ["hypothesispytest", "benchmark", "anyio"]),
+        ({"tests/test_a.py": "from hypothesis import given\n"}, ["benchmark", "anyio"]),
+        ({"tests/test_a.py": "def test_b(benchmark):\n    benchmark(len, [])\n"}, ["hypothesispytest", "anyio"]),
+        ({"tests/conftest.py": "pytest_plugins = ['anyio']\n"}, ["hypothesispytest", "benchmark"]),
+        (
+            {"pyproject.toml": "[tool.pytest.ini_options]\naddopts = '--benchmark-skip'\n"},
+            ["hypothesispytest", "anyio"],
+        ),
+        # a test file inside a virtual environment is not the project's
+        (
+            {".venv/lib/test_h.py": "import hypothesis\n", ".venv/pyvenv.cfg": ""},
+            ["hypothesispytest", "benchmark", "anyio"],
+        ),
+    ],
+)
+def test_slow_plugins_the_project_never_mentions_are_left_out(
+    tmp_path: Path, files: dict[str, str], unused: list[str]
+) -> None:
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)

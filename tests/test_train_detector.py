@@ -13,19 +13,60 @@ import torch
 
 from tests.test_train_end_to_end import _cli, tiny_corpus  # noqa: F401 (a fixture)
 
-COMMON = ["--size", "test", "--seq-len", "64", "--batch-size", "4", "--vocab-size", "300",
-          "--eval-every", "2", "--checkpoint-every", "2", "--threads", "1"]
+COMMON = [
+    "--size",
+    "test",
+    "--seq-len",
+    "64",
+    "--batch-size",
+    "4",
+    "--vocab-size",
+    "300",
+    "--eval-every",
+    "2",
+    "--checkpoint-every",
+    "2",
+    "--threads",
+    "1",
+]
 
 
 @pytest.mark.slow
 def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_path: Path) -> None:  # noqa: F811
     data, plain, joint = tmp_path / "data", tmp_path / "plain", tmp_path / "joint"
-    first = _cli("train", "--corpus", str(tiny_corpus), "--data", str(data), "--out", str(plain), "--steps", "2",
-                 "--corrupt-share", "0.5", *COMMON, cwd=tmp_path)
+    first = _cli(
+        "train",
+        "--corpus",
+        str(tiny_corpus),
+        "--data",
+        str(data),
+        "--out",
+        str(plain),
+        "--steps",
+        "2",
+        "--corrupt-share",
+        "0.5",
+        *COMMON,
+        cwd=tmp_path,
+    )
     assert first.returncode == 0, first.stderr
     assert not (plain / "latest" / "detector").exists()  # no --detector: no detector folder
-    tuned = _cli("train", "--fine-tune", str(plain / "latest"), "--data", str(data), "--out", str(joint),
-                 "--steps", "3", "--corrupt-share", "0.5", "--detector", *COMMON, cwd=tmp_path)
+    tuned = _cli(
+        "train",
+        "--fine-tune",
+        str(plain / "latest"),
+        "--data",
+        str(data),
+        "--out",
+        str(joint),
+        "--steps",
+        "3",
+        "--corrupt-share",
+        "0.5",
+        "--detector",
+        *COMMON,
+        cwd=tmp_path,
+    )
     assert tuned.returncode == 0, tuned.stderr
     assert "detector: shares the encoder" in tuned.stderr
     resumed = _cli("train", "--out", str(joint), "--data", str(data), "--steps", "4", "--resume", *COMMON, cwd=tmp_path)
@@ -46,8 +87,9 @@ def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_
     detector = AutoModelForTokenClassification.from_pretrained(folder, local_files_only=True)
     tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     assert type(detector).__name__ == "ModernBertForTokenClassification" and detector.config.num_labels == 2
-    ids = tok("def clamp(value, low, high):\n    if value > low:\n", add_special_tokens=False,
-              return_tensors="pt")["input_ids"]
+    ids = tok("def clamp(value, low, high):\n    if value > low:\n", add_special_tokens=False, return_tensors="pt")[
+        "input_ids"
+    ]
     with torch.no_grad():
         logits = detector(input_ids=ids).logits
     assert logits.shape == (1, ids.shape[1], 2) and torch.isfinite(logits).all()
@@ -69,11 +111,14 @@ def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("flags, message", [
-    (["--detector"], "--corrupt-share"),
-    (["--corrupt-share", "1.5"], "argument --corrupt-share"),
-    (["--corrupt-share", "0.3", "--detector", "--detector-weight", "0"], "argument --detector-weight"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--detector"], "--corrupt-share"),
+        (["--corrupt-share", "1.5"], "argument --corrupt-share"),
+        (["--corrupt-share", "0.3", "--detector", "--detector-weight", "0"], "argument --detector-weight"),
+    ],
+)
 def test_detector_flags_exit_2(tmp_path: Path, flags: list[str], message: str) -> None:
     out = _cli("train", "--data", str(tmp_path / "d"), *flags, cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr, out.stderr

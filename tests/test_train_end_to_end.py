@@ -25,7 +25,7 @@ def count_vowels(text):
             total += 1
     return total
 ''',
-    "util/numbers.py": '''
+    "util/numbers.py": """
 def clamp(value, low, high):
     if value < low:
         return low
@@ -38,8 +38,8 @@ def mean(values):
     if not values:
         raise ValueError("mean of empty list")
     return sum(values) / len(values)
-''',
-    "util/more.py": '''
+""",
+    "util/more.py": """
 class Counter:
     def __init__(self):
         self.counts = {}
@@ -47,13 +47,14 @@ class Counter:
     def add(self, key, n=1):
         self.counts[key] = self.counts.get(key, 0) + n
         return self.counts[key]
-''',
+""",
 }
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coderemask.frontends.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask.frontends.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +71,25 @@ def tiny_corpus(tmp_path_factory) -> Path:
 @pytest.mark.slow
 def test_train_resume_save_load_sample(tiny_corpus: Path, tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "run"
-    common = ["train", "--data", str(data), "--out", str(out), "--size", "test", "--seq-len", "64",
-              "--batch-size", "4", "--vocab-size", "300", "--eval-every", "5", "--checkpoint-every", "5"]
+    common = [
+        "train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--size",
+        "test",
+        "--seq-len",
+        "64",
+        "--batch-size",
+        "4",
+        "--vocab-size",
+        "300",
+        "--eval-every",
+        "5",
+        "--checkpoint-every",
+        "5",
+    ]
     first = _cli(*common, "--corpus", str(tiny_corpus), "--steps", "10", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     manifest = json.loads((data / "manifest.json").read_text())
@@ -87,29 +105,70 @@ def test_train_resume_save_load_sample(tiny_corpus: Path, tmp_path: Path) -> Non
 
     model = AutoModelForMaskedLM.from_pretrained(out / "latest")
     tok = AutoTokenizer.from_pretrained(out / "latest")
-    ids = tok("def clamp(value, low, high):\n    if value [MASK] low:\n", add_special_tokens=False,
-              return_tensors="pt")["input_ids"]
+    ids = tok(
+        "def clamp(value, low, high):\n    if value [MASK] low:\n", add_special_tokens=False, return_tensors="pt"
+    )["input_ids"]
     with torch.no_grad():
         logits = model(input_ids=ids).logits
     assert logits.shape == (1, ids.shape[1], len(tok))
     assert torch.isfinite(logits).all()
     # and it samples through the adapters, the sampler and the CLI
-    sampled = _cli("sample", "--model", str(out / "latest"), "def mean(values):\n    return [MASK*6]\n",
-                   "--samples", "2", "--temperature", "1.0", cwd=tmp_path)
+    sampled = _cli(
+        "sample",
+        "--model",
+        str(out / "latest"),
+        "def mean(values):\n    return [MASK*6]\n",
+        "--samples",
+        "2",
+        "--temperature",
+        "1.0",
+        cwd=tmp_path,
+    )
     assert sampled.returncode == 0, sampled.stderr
     assert sampled.stdout.count("def mean(values):") == 2 and "[MASK" not in sampled.stdout
 
     # fine-tuning on a new corpus keeps the checkpoint's vocabulary ...
-    tuned = _cli("train", "--fine-tune", str(out / "latest"), "--corpus", str(tiny_corpus), "--data",
-                 str(tmp_path / "data2"), "--out", str(tmp_path / "tuned"), "--steps", "3", cwd=tmp_path)
+    tuned = _cli(
+        "train",
+        "--fine-tune",
+        str(out / "latest"),
+        "--corpus",
+        str(tiny_corpus),
+        "--data",
+        str(tmp_path / "data2"),
+        "--out",
+        str(tmp_path / "tuned"),
+        "--steps",
+        "3",
+        cwd=tmp_path,
+    )
     assert tuned.returncode == 0, tuned.stderr
     assert AutoTokenizer.from_pretrained(tmp_path / "tuned" / "latest").get_vocab() == tok.get_vocab()
     # ... and refuses token streams encoded with another tokenizer
-    other = _cli("train", "--prepare-only", "--corpus", str(tiny_corpus), "--data", str(tmp_path / "data3"),
-                 "--vocab-size", "280", cwd=tmp_path)
+    other = _cli(
+        "train",
+        "--prepare-only",
+        "--corpus",
+        str(tiny_corpus),
+        "--data",
+        str(tmp_path / "data3"),
+        "--vocab-size",
+        "280",
+        cwd=tmp_path,
+    )
     assert other.returncode == 0, other.stderr
-    mismatch = _cli("train", "--fine-tune", str(out / "latest"), "--data", str(tmp_path / "data3"), "--out",
-                    str(tmp_path / "tuned3"), "--steps", "3", cwd=tmp_path)
+    mismatch = _cli(
+        "train",
+        "--fine-tune",
+        str(out / "latest"),
+        "--data",
+        str(tmp_path / "data3"),
+        "--out",
+        str(tmp_path / "tuned3"),
+        "--steps",
+        "3",
+        cwd=tmp_path,
+    )
     assert mismatch.returncode == 2 and "another tokenizer" in mismatch.stderr, mismatch.stderr
 
 

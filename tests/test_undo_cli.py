@@ -13,8 +13,9 @@ from coderemask.writeback import digest
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coderemask", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "coderemask", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_undo_restores_the_last_write(tmp_path: Path) -> None:

@@ -52,8 +52,9 @@ def test_a_read_only_file_is_refused_and_untouched(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("earlier", [False, True])
-def test_an_interrupted_write_leaves_the_file_and_the_store_as_they_were(tmp_path: Path, monkeypatch,
-                                                                         earlier: bool) -> None:
+def test_an_interrupted_write_leaves_the_file_and_the_store_as_they_were(
+    tmp_path: Path, monkeypatch, earlier: bool
+) -> None:
     f = tmp_path / "m.py"
     f.write_text("a = 0\n")
     first = write_atomically(f, "a = 1\n", expected_digest=digest("a = 0\n")) if earlier else None

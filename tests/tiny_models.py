@@ -131,9 +131,14 @@ def tiny_detector(token: str, *, seed: int = 0) -> ModernBertForTokenClassificat
     classifier row ``u = h(token) / |h(token)|`` scores ``token`` strictly highest (Cauchy-Schwarz).
     """
     mlm = tiny_modernbert(seed=seed)
-    config = ModernBertConfig.from_dict({**mlm.config.to_dict(), "num_labels": 2,
-                                         "id2label": {0: "clean", 1: "corrupted"},
-                                         "label2id": {"clean": 0, "corrupted": 1}})
+    config = ModernBertConfig.from_dict(
+        {
+            **mlm.config.to_dict(),
+            "num_labels": 2,
+            "id2label": {0: "clean", 1: "corrupted"},
+            "label2id": {"clean": 0, "corrupted": 1},
+        }
+    )
     torch.manual_seed(seed)
     det = ModernBertForTokenClassification(config).eval()
     with torch.no_grad():

@@ -42,9 +42,9 @@ import tokenize
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Iterator, Mapping, Sequence, TypeVar, Union
 
-from ..errors import ConfigError
-from .scope import CALLABLE_BUILTINS, ModuleScope
-from .tree import FunctionTree
+from coderemask.edits.scope import CALLABLE_BUILTINS, ModuleScope
+from coderemask.edits.tree import FunctionTree
+from coderemask.errors import ConfigError
 
 Piece = Union[str, int]
 _Node = TypeVar("_Node", bound=ast.AST)
@@ -142,8 +142,14 @@ def _tokens(code: str) -> list[Token]:
     out = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
-                            tokenize.COMMENT):
+            if tok.type in (
+                tokenize.NL,
+                tokenize.NEWLINE,
+                tokenize.INDENT,
+                tokenize.DEDENT,
+                tokenize.ENDMARKER,
+                tokenize.COMMENT,
+            ):
                 continue
             a = starts[tok.start[0] - 1] + tok.start[1]
             b = starts[tok.end[0] - 1] + tok.end[1]
@@ -202,7 +208,9 @@ def generate(ctx: EditContext, families: Sequence[EditFamily] | None = None) -> 
 def _replace(family: str, ctx: EditContext, start: int, end: int, new: str, note: str = "") -> Edit:
     line = ctx.code.count("\n", 0, start) + 1
     old = ctx.code[start:end]
-    return Edit(family, start, end, (new,), line, note or f"{old.strip() or '<nothing>'} -> {new.strip() or '<nothing>'}")
+    return Edit(
+        family, start, end, (new,), line, note or f"{old.strip() or '<nothing>'} -> {new.strip() or '<nothing>'}"
+    )
 
 
 def _node_edit(family: str, ctx: EditContext, node: ast.AST, pieces: Sequence[Piece], note: str) -> Edit:
@@ -245,14 +253,24 @@ class ChangeIdentifier(EditFamily):
         tree = ctx.tree
         bound = sorted(tree.bound_names()) if tree is not None else []
         if tree is not None:  # names the body reads (annotations are types, not values)
-            used = list(dict.fromkeys(n.id for stmt in tree.func.body for n in ast.walk(stmt)
-                                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)))
+            used = list(
+                dict.fromkeys(
+                    n.id
+                    for stmt in tree.func.body
+                    for n in ast.walk(stmt)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                )
+            )
         else:
-            used = list(dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME
-                                      and not keyword.iskeyword(t.string)))
+            used = list(
+                dict.fromkeys(t.string for t in toks if t.type == tokenize.NAME and not keyword.iskeyword(t.string))
+            )
         operands = _operand_starts(tree) if tree is not None else set()
-        called = {toks[i].string for i in range(len(toks) - 1) if toks[i + 1].string == "("
-                  and toks[i].type == tokenize.NAME and not keyword.iskeyword(toks[i].string)}
+        called = {
+            toks[i].string
+            for i in range(len(toks) - 1)
+            if toks[i + 1].string == "(" and toks[i].type == tokenize.NAME and not keyword.iskeyword(toks[i].string)
+        }
         module_values = sorted(ctx.scope.names - ctx.scope.functions)
         unused = ctx.tree.unused_names() if ctx.tree is not None else set()
         for i, tok in enumerate(toks):
@@ -261,8 +279,9 @@ class ChangeIdentifier(EditFamily):
             if keyword.iskeyword(tok.string) and tok.string not in CONSTANTS:
                 continue
             before = toks[i - 1].string if i else ""
-            if before in (".", "def", "class", "import", "as", "from", "global", "nonlocal") \
-                    or _is_keyword_argument(toks, i):
+            if before in (".", "def", "class", "import", "as", "from", "global", "nonlocal") or _is_keyword_argument(
+                toks, i
+            ):
                 continue
             is_callee = i + 1 < len(toks) and toks[i + 1].string == "("
             if is_callee:
@@ -329,16 +348,28 @@ class ChangeOperator(EditFamily):
             elif text == "in" and before == "not":
                 text, start = "not in", toks[i - 1].start
             if text == "not":  # unary not: dropped
-                yield Edit(self.name, start, toks[i + 1].start if i + 1 < len(toks) else end, ("",), tok.line,
-                           "drop `not`")
+                yield Edit(
+                    self.name, start, toks[i + 1].start if i + 1 < len(toks) else end, ("",), tok.line, "drop `not`"
+                )
                 continue
             if tok.type not in (tokenize.OP, tokenize.NAME):
                 continue
             groups = [g for g in OPERATOR_GROUPS if text in g]
-            if text in ("-", "+") and (not i or toks[i - 1].type == tokenize.OP and toks[i - 1].string not in ")]}"
-                                       or keyword.iskeyword(before) and before not in CONSTANTS):
-                yield Edit(self.name, start, toks[i + 1].start if i + 1 < len(toks) else end, ("",), tok.line,
-                           f"drop unary `{text}`")
+            if text in ("-", "+") and (
+                not i
+                or toks[i - 1].type == tokenize.OP
+                and toks[i - 1].string not in ")]}"
+                or keyword.iskeyword(before)
+                and before not in CONSTANTS
+            ):
+                yield Edit(
+                    self.name,
+                    start,
+                    toks[i + 1].start if i + 1 < len(toks) else end,
+                    ("",),
+                    tok.line,
+                    f"drop unary `{text}`",
+                )
                 continue
             for new in dict.fromkeys(op for g in groups for op in g):
                 if new != text:
@@ -348,8 +379,10 @@ class ChangeOperator(EditFamily):
 @register
 class ChangeLiteral(EditFamily):
     name = "literal"
-    description = ("an integer +-1, 0, 1 or another integer of the module; `+ 1` / `- 1` on an int-valued bound; "
-                   "another returned literal")
+    description = (
+        "an integer +-1, 0, 1 or another integer of the module; `+ 1` / `- 1` on an int-valued bound; "
+        "another returned literal"
+    )
 
     RETURN_LITERALS = ("None", "True", "False", "0", "1", "-1", '""', "[]", "{}", "()")
     max_numbers: int = 8
@@ -390,9 +423,28 @@ def _is_literal(node: ast.AST) -> bool:
     return isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
 
 
-_NOT_INT = (ast.BoolOp, ast.Compare, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Constant, ast.JoinedStr,
-            ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp,
-            ast.Starred, ast.Slice, ast.Await, ast.Yield, ast.YieldFrom)
+_NOT_INT = (
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Lambda,
+    ast.NamedExpr,
+    ast.Constant,
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.Starred,
+    ast.Slice,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
 
 
 def _int_bounds(ctx: EditContext) -> Iterator[ast.expr]:
@@ -423,8 +475,12 @@ def _int_bounds(ctx: EditContext) -> Iterator[ast.expr]:
 
 
 def _is_plus_minus_one(node: ast.AST) -> bool:
-    return (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
-            and isinstance(node.right, ast.Constant) and node.right.value == 1)
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, (ast.Add, ast.Sub))
+        and isinstance(node.right, ast.Constant)
+        and node.right.value == 1
+    )
 
 
 # ------------------------------------------------------------------------------ tree families
@@ -444,8 +500,11 @@ class Swap(EditFamily):
             return
         for node in ctx.accused_nodes(ast.Call, ast.BinOp, ast.Compare, ast.Subscript):
             pairs: list[tuple[ast.AST, ast.AST]] = []
-            if isinstance(node, ast.Call) and len(node.args) >= 2 and not any(
-                    isinstance(a, ast.Starred) for a in node.args):
+            if (
+                isinstance(node, ast.Call)
+                and len(node.args) >= 2
+                and not any(isinstance(a, ast.Starred) for a in node.args)
+            ):
                 args = node.args
                 pairs += [(args[i], args[i + 1]) for i in range(len(args) - 1)]
                 if len(args) > 2:
@@ -459,8 +518,11 @@ class Swap(EditFamily):
                 if isinstance(s, ast.Tuple) and len(s.elts) >= 2:
                     pairs += [(s.elts[i], s.elts[i + 1]) for i in range(len(s.elts) - 1)]
                 inner = node.value
-                if isinstance(inner, ast.Subscript) and not isinstance(s, ast.Slice) \
-                        and not isinstance(inner.slice, ast.Slice):
+                if (
+                    isinstance(inner, ast.Subscript)
+                    and not isinstance(s, ast.Slice)
+                    and not isinstance(inner.slice, ast.Slice)
+                ):
                     pairs.append((inner.slice, s))
             for a, b in pairs:
                 ta, tb = tree.text(a), tree.text(b)
@@ -470,11 +532,13 @@ class Swap(EditFamily):
                 if isinstance(node, (ast.BinOp, ast.Compare)):  # the whole expression, parentheses as needed
                     op = gap.strip(" \t\n()")
                     new = f"{_grouped(tree, b)} {op} {_grouped(tree, a)}"
-                    yield Edit(self.name, tree.start(node), tree.stop(node), (new,), tree.line(a),
-                               f"swap {ta} and {tb}")
+                    yield Edit(
+                        self.name, tree.start(node), tree.stop(node), (new,), tree.line(a), f"swap {ta} and {tb}"
+                    )
                 elif gap.strip(" \t\n") in (",", "]["):  # arguments, tuple elements, nested indices
-                    yield Edit(self.name, tree.start(a), tree.stop(b), (tb + gap + ta,), tree.line(a),
-                               f"swap {ta} and {tb}")
+                    yield Edit(
+                        self.name, tree.start(a), tree.stop(b), (tb + gap + ta,), tree.line(a), f"swap {ta} and {tb}"
+                    )
 
 
 def _condition_nodes(ctx: EditContext) -> Iterator[ast.expr]:
@@ -485,17 +549,38 @@ def _condition_nodes(ctx: EditContext) -> Iterator[ast.expr]:
     for node in ctx.accused_nodes(ast.If, ast.While, ast.IfExp, ast.Assert, ast.Return):
         if isinstance(node, ast.Return):
             if isinstance(node.value, (ast.BoolOp, ast.Compare)) or (
-                    isinstance(node.value, ast.UnaryOp) and isinstance(node.value.op, ast.Not)):
+                isinstance(node.value, ast.UnaryOp) and isinstance(node.value.op, ast.Not)
+            ):
                 yield node.value
         elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)):
             yield node.test
 
 
-_COMPOUND_EXPR = (ast.BinOp, ast.BoolOp, ast.Compare, ast.UnaryOp, ast.IfExp, ast.Lambda, ast.NamedExpr,
-                  ast.Await, ast.Yield, ast.YieldFrom)
+_COMPOUND_EXPR = (
+    ast.BinOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.UnaryOp,
+    ast.IfExp,
+    ast.Lambda,
+    ast.NamedExpr,
+    ast.Await,
+    ast.Yield,
+    ast.YieldFrom,
+)
 _TIGHTER_THAN_ADD = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult)
-_OPERATOR_PARENTS = (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp, ast.Attribute, ast.Subscript, ast.Call,
-                     ast.Await, ast.Starred, ast.IfExp)
+_OPERATOR_PARENTS = (
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.BoolOp,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Call,
+    ast.Await,
+    ast.Starred,
+    ast.IfExp,
+)
 
 
 def _grouped(tree: FunctionTree, node: ast.AST) -> str:
@@ -520,8 +605,10 @@ def _parenthesized(text: str, node: ast.AST, loose: tuple[type, ...]) -> str:
 @register
 class Condition(EditFamily):
     name = "condition"
-    description = ("c and <hole> / c or <hole>; a guard from a name it reads (x and c); 0 <= chained to a bound; "
-                   "a clause of and/or dropped; negated or un-negated")
+    description = (
+        "c and <hole> / c or <hole>; a guard from a name it reads (x and c); 0 <= chained to a bound; "
+        "a clause of and/or dropped; negated or un-negated"
+    )
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         tree = ctx.tree
@@ -531,25 +618,26 @@ class Condition(EditFamily):
             text = tree.text(cond)
             for op in ("and", "or"):
                 loose = (ast.IfExp, ast.Lambda, ast.NamedExpr) + (
-                    (ast.BoolOp,) if not (isinstance(cond, ast.BoolOp) and
-                                          isinstance(cond.op, ast.And if op == "and" else ast.Or)) else ())
+                    (ast.BoolOp,)
+                    if not (isinstance(cond, ast.BoolOp) and isinstance(cond.op, ast.And if op == "and" else ast.Or))
+                    else ()
+                )
                 left = _parenthesized(text, cond, loose)
                 yield _node_edit(self.name, ctx, cond, (f"{left} {op} ", ctx.hole_slots), f"{text} -> {text} {op} …")
             if isinstance(cond, ast.UnaryOp) and isinstance(cond.op, ast.Not):
                 inner = tree.text(cond.operand)
                 yield _node_edit(self.name, ctx, cond, (inner,), f"not {inner} -> {inner}")
             else:
-                negated = "not " + _parenthesized(text, cond, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr,
-                                                               ast.Compare))
+                negated = "not " + _parenthesized(
+                    text, cond, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr, ast.Compare)
+                )
                 yield _node_edit(self.name, ctx, cond, (negated,), f"{text} -> {negated}")
             yield from self._guards(ctx, cond, text)
             if isinstance(cond, ast.BoolOp):
                 op = " and " if isinstance(cond.op, ast.And) else " or "
                 for k in range(len(cond.values)):
                     rest = [tree.text(v) for j, v in enumerate(cond.values) if j != k]
-                    yield _node_edit(self.name, ctx, cond, (op.join(rest),),
-                                     f"drop `{tree.text(cond.values[k])}`")
-
+                    yield _node_edit(self.name, ctx, cond, (op.join(rest),), f"drop `{tree.text(cond.values[k])}`")
 
     def _guards(self, ctx: EditContext, cond: ast.expr, text: str) -> Iterator[Edit]:
         """A guard before the condition, from a name it reads (``x and c``, ``x is not None and c``:
@@ -557,23 +645,38 @@ class Condition(EditFamily):
         tree = ctx.tree
         assert tree is not None
         body = _parenthesized(text, cond, (ast.BoolOp, ast.IfExp, ast.Lambda, ast.NamedExpr))
-        names = dict.fromkeys(n.id for n in ast.walk(cond) if isinstance(n, ast.Name)
-                              and isinstance(n.ctx, ast.Load) and n.id not in CALLABLE_BUILTINS
-                              and n.id not in CONSTANTS)
+        names = dict.fromkeys(
+            n.id
+            for n in ast.walk(cond)
+            if isinstance(n, ast.Name)
+            and isinstance(n.ctx, ast.Load)
+            and n.id not in CALLABLE_BUILTINS
+            and n.id not in CONSTANTS
+        )
         for name in names:
             for guard in (name, f"{name} is not None"):
                 yield _node_edit(self.name, ctx, cond, (f"{guard} and {body}",), f"{text} -> {guard} and {text}")
         for node in [cond, *(cond.values if isinstance(cond, ast.BoolOp) else ())]:
-            if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.Lt, ast.LtE)) \
-                    and not isinstance(node.left, ast.Constant):
+            if (
+                isinstance(node, ast.Compare)
+                and isinstance(node.ops[0], (ast.Lt, ast.LtE))
+                and not isinstance(node.left, ast.Constant)
+            ):
                 left = tree.text(node.left)
-                yield Edit(self.name, tree.start(node), tree.start(node), ("0 <= ",), tree.line(node),
-                           f"{left} ... -> 0 <= {left} ...")
+                yield Edit(
+                    self.name,
+                    tree.start(node),
+                    tree.start(node),
+                    ("0 <= ",),
+                    tree.line(node),
+                    f"{left} ... -> 0 <= {left} ...",
+                )
 
 
 _WRAPS = ("abs", "len", "sorted", "int")
-_UNWRAPPABLE = frozenset(("abs", "len", "list", "sorted", "int", "str", "float", "round", "tuple", "set",
-                          "reversed", "bool", "max", "min"))
+_UNWRAPPABLE = frozenset(
+    ("abs", "len", "list", "sorted", "int", "str", "float", "round", "tuple", "set", "reversed", "bool", "max", "min")
+)
 
 
 def _wrappable(ctx: EditContext) -> Iterator[ast.expr]:
@@ -595,8 +698,10 @@ def _wrappable(ctx: EditContext) -> Iterator[ast.expr]:
 @register
 class Wrap(EditFamily):
     name = "wrap"
-    description = ("wrap an expression in a call (abs, len, ..., a one-argument callee of the module; max/min with "
-                   "a filled bound); unwrap; drop an operand")
+    description = (
+        "wrap an expression in a call (abs, len, ..., a one-argument callee of the module; max/min with "
+        "a filled bound); unwrap; drop an operand"
+    )
 
     module_callees: int = 2
     """One-argument callees of the module (``math.ceil``) tried as wraps, most used first."""
@@ -611,10 +716,18 @@ class Wrap(EditFamily):
             for f in callees:
                 if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == f):
                     yield _node_edit(self.name, ctx, node, (f"{f}({text})",), f"{text} -> {f}({text})")
-            yield _node_edit(self.name, ctx, node, ("max(", ctx.hole_slots // 2, f", {text})"), f"{text} -> max(…, {text})")
-            yield _node_edit(self.name, ctx, node, (f"min({text}, ", ctx.hole_slots // 2, ")"), f"{text} -> min({text}, …)")
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _UNWRAPPABLE \
-                    and not node.keywords:
+            yield _node_edit(
+                self.name, ctx, node, ("max(", ctx.hole_slots // 2, f", {text})"), f"{text} -> max(…, {text})"
+            )
+            yield _node_edit(
+                self.name, ctx, node, (f"min({text}, ", ctx.hole_slots // 2, ")"), f"{text} -> min({text}, …)"
+            )
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in _UNWRAPPABLE
+                and not node.keywords
+            ):
                 for arg in node.args:
                     if not isinstance(arg, ast.Starred) and (len(node.args) == 1 or node.func.id in ("max", "min")):
                         inner = _in_place_of(tree, node, arg)
@@ -631,8 +744,10 @@ _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, 
 @register
 class Statement(EditFamily):
     name = "statement"
-    description = ("insert a statement before or after an accused one (filled by the model, or copied from the "
-                   "module); delete one; refill a return value")
+    description = (
+        "insert a statement before or after an accused one (filled by the model, or copied from the "
+        "module); delete one; refill a return value"
+    )
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         tree = ctx.tree
@@ -645,33 +760,64 @@ class Statement(EditFamily):
             indent = tree.indent_of(line)
             if code[line_start : tree.start(stmt)].strip():
                 continue  # not the first statement of its line
-            yield Edit(self.name, line_start, line_start, (indent, ctx.statement_slots, "\n"), line,
-                       f"insert a statement before line {line}")
+            yield Edit(
+                self.name,
+                line_start,
+                line_start,
+                (indent, ctx.statement_slots, "\n"),
+                line,
+                f"insert a statement before line {line}",
+            )
             for copy in self._ingredients(ctx, stmt):
-                yield Edit(self.name, line_start, line_start, (f"{indent}{copy}\n",), line,
-                           f"insert `{copy}` before line {line}")
+                yield Edit(
+                    self.name,
+                    line_start,
+                    line_start,
+                    (f"{indent}{copy}\n",),
+                    line,
+                    f"insert `{copy}` before line {line}",
+                )
                 if not isinstance(stmt, (*_COMPOUND, ast.Return, ast.Raise, ast.Continue, ast.Break)):
                     _, end = tree.line_bounds(tree.end_line(stmt))
                     if end < len(code):
-                        yield Edit(self.name, end + 1, end + 1, (f"{indent}{copy}\n",), line,
-                                   f"insert `{copy}` after line {line}")
+                        yield Edit(
+                            self.name,
+                            end + 1,
+                            end + 1,
+                            (f"{indent}{copy}\n",),
+                            line,
+                            f"insert `{copy}` after line {line}",
+                        )
             if isinstance(stmt, _COMPOUND):
                 first = stmt.body[0]
                 at_line = tree.line(first)
                 if at_line > line:
                     start, _ = tree.line_bounds(at_line)
-                    yield Edit(self.name, start, start, (tree.indent_of(at_line), ctx.statement_slots, "\n"), line,
-                               f"insert a statement at the top of the block of line {line}")
+                    yield Edit(
+                        self.name,
+                        start,
+                        start,
+                        (tree.indent_of(at_line), ctx.statement_slots, "\n"),
+                        line,
+                        f"insert a statement at the top of the block of line {line}",
+                    )
             else:
                 last = tree.end_line(stmt)
                 _, end = tree.line_bounds(last)
                 if end < len(code):
-                    yield Edit(self.name, end + 1, end + 1, (indent, ctx.statement_slots, "\n"), line,
-                               f"insert a statement after line {line}")
+                    yield Edit(
+                        self.name,
+                        end + 1,
+                        end + 1,
+                        (indent, ctx.statement_slots, "\n"),
+                        line,
+                        f"insert a statement after line {line}",
+                    )
                 yield from self._delete(ctx, stmt, line, indent)
             if isinstance(stmt, ast.Return) and stmt.value is not None:
-                yield _node_edit(self.name, ctx, stmt.value, (ctx.statement_slots,),
-                                 f"return {tree.text(stmt.value)} -> return …")
+                yield _node_edit(
+                    self.name, ctx, stmt.value, (ctx.statement_slots,), f"return {tree.text(stmt.value)} -> return …"
+                )
 
     max_ingredients: int = 12
 
@@ -697,8 +843,14 @@ class Statement(EditFamily):
         tree = ctx.tree
         assert tree is not None
         parent = tree.parents.get(stmt)
-        block = next((b for b in (getattr(parent, f, None) for f in ("body", "orelse", "finalbody"))
-                      if isinstance(b, list) and stmt in b), None)
+        block = next(
+            (
+                b
+                for b in (getattr(parent, f, None) for f in ("body", "orelse", "finalbody"))
+                if isinstance(b, list) and stmt in b
+            ),
+            None,
+        )
         if block is None or tree.end_line(stmt) != line:
             return
         start, end = tree.line_bounds(line)
@@ -743,11 +895,11 @@ class WholeLine(EditFamily):
             if len(toks) >= 4:
                 half = len(toks) // 2
                 keep_head = toks[half - 1].end
-                yield Edit(self.name, keep_head, b, (" ", max(2, n // 2 + 2)), line,
-                           f"rewrite the end of line {line}")
+                yield Edit(self.name, keep_head, b, (" ", max(2, n // 2 + 2)), line, f"rewrite the end of line {line}")
                 keep_tail = toks[half].start
-                yield Edit(self.name, a, keep_tail, (max(2, n // 2 + 2), " "), line,
-                           f"rewrite the start of line {line}")
+                yield Edit(
+                    self.name, a, keep_tail, (max(2, n // 2 + 2), " "), line, f"rewrite the start of line {line}"
+                )
 
 
 _OPENERS = ("if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "with", "async")

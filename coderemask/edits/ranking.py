@@ -31,10 +31,10 @@ from typing import Sequence
 
 import torch
 
-from ..infill import encode_template
-from ..model.base import Denoiser, fit_context
-from ..sampler import DiffusionState, Sampler, SamplerConfig, denoise
-from .families import Edit
+from coderemask.edits.families import Edit
+from coderemask.infill import encode_template
+from coderemask.model.base import Denoiser, fit_context
+from coderemask.sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,18 @@ class EditRanker:
     forward pass; samples / temperature / seed: how fills are sampled.
     """
 
-    def __init__(self, model: Denoiser, prefix_ids: Sequence[int] = (), suffix_ids: Sequence[int] = (), *,
-                 batch_rows: int = 32, samples: int = 2, temperature: float = 0.7, seed: int = 0,
-                 context_tokens: int = 32) -> None:
+    def __init__(
+        self,
+        model: Denoiser,
+        prefix_ids: Sequence[int] = (),
+        suffix_ids: Sequence[int] = (),
+        *,
+        batch_rows: int = 32,
+        samples: int = 2,
+        temperature: float = 0.7,
+        seed: int = 0,
+        context_tokens: int = 32,
+    ) -> None:
         self.model = model
         # the nearest context only: a site's tokens depend on the function, and rows stay short
         self.prefix_ids = tuple(prefix_ids)[max(len(prefix_ids) - context_tokens, 0) :]
@@ -78,8 +87,10 @@ class EditRanker:
         texts += [(code, a, b - a) for a, b in sites]
         means = self._mean_logp(texts)
         old = dict(zip(sites, means[len(edits) :]))
-        return [m - old[(e.start, e.end)] if math.isfinite(old[(e.start, e.end)]) else m
-                for e, m in zip(edits, means[: len(edits)])]
+        return [
+            m - old[(e.start, e.end)] if math.isfinite(old[(e.start, e.end)]) else m
+            for e, m in zip(edits, means[: len(edits)])
+        ]
 
     def _mean_logp(self, texts: Sequence[tuple[str, int, int]]) -> list[float]:
         """Per (text, start, length): the mean log p of the tokens overlapping ``[start, start +
@@ -117,8 +128,9 @@ class EditRanker:
         out: list[torch.Tensor] = []
         for k in range(0, len(bodies), self.batch_rows):
             chunk_bodies = bodies[k : k + self.batch_rows]
-            prefix, suffix = fit_context(self.prefix_ids, self.suffix_ids, max(map(len, chunk_bodies)),
-                                         model.max_length)
+            prefix, suffix = fit_context(
+                self.prefix_ids, self.suffix_ids, max(map(len, chunk_bodies)), model.max_length
+            )
             chunk = [prefix + body + suffix for body in chunk_bodies]
             ids, attention = _padded(chunk, model.pad_token_id)
             t0 = time.monotonic()
@@ -151,8 +163,7 @@ class EditRanker:
                 editable[i, len(prefix) : len(prefix) + len(e[1])] = torch.tensor(e[1])
             state = DiffusionState.from_ids(ids, editable, model.mask_token_id, attention_mask=attention)
             slots = max(int(n) for n in state.n_masked.tolist())
-            result = denoise(model, self.sampler, state, steps=max(1, math.ceil(slots / 2)),
-                             generator=self.generator)
+            result = denoise(model, self.sampler, state, steps=max(1, math.ceil(slots / 2)), generator=self.generator)
             self.nfe += result.nfe
             self.rows += len(chunk) * result.nfe
             final_ids = result.state.ids.tolist()
@@ -160,9 +171,14 @@ class EditRanker:
             for i, (t, e) in enumerate(chunk):
                 fills, logps = [], []
                 for a, b in e[2]:
-                    kept = [(tok, c) for tok, c in zip(final_ids[i][len(prefix) + a : len(prefix) + b],
-                                                       final_conf[i][len(prefix) + a : len(prefix) + b])
-                            if tok not in dropped]
+                    kept = [
+                        (tok, c)
+                        for tok, c in zip(
+                            final_ids[i][len(prefix) + a : len(prefix) + b],
+                            final_conf[i][len(prefix) + a : len(prefix) + b],
+                        )
+                        if tok not in dropped
+                    ]
                     fills.append(model.decode([tok for tok, _ in kept]))
                     logps += [math.log(max(c, 1e-9)) for _, c in kept]
                 score = sum(logps) / len(logps) if logps else float("-inf")

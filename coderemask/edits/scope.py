@@ -11,22 +11,68 @@ import ast
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .tree import BUILTIN_NAMES
+from coderemask.edits.tree import BUILTIN_NAMES
 
 CALLABLE_BUILTINS: tuple[str, ...] = (
-    "min", "max", "len", "sum", "abs", "any", "all", "sorted", "reversed", "list", "set", "tuple", "dict",
-    "str", "int", "float", "bool", "round", "range", "enumerate", "zip", "isinstance", "map", "filter",
-    "repr", "ord", "chr", "divmod", "pow", "iter", "next", "type", "print", "hash", "id", "callable", "getattr",
-    "hasattr", "setattr", "format",
+    "min",
+    "max",
+    "len",
+    "sum",
+    "abs",
+    "any",
+    "all",
+    "sorted",
+    "reversed",
+    "list",
+    "set",
+    "tuple",
+    "dict",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "round",
+    "range",
+    "enumerate",
+    "zip",
+    "isinstance",
+    "map",
+    "filter",
+    "repr",
+    "ord",
+    "chr",
+    "divmod",
+    "pow",
+    "iter",
+    "next",
+    "type",
+    "print",
+    "hash",
+    "id",
+    "callable",
+    "getattr",
+    "hasattr",
+    "setattr",
+    "format",
 )
 """Builtins an identifier edit may call instead of a wrong callee (``min`` for ``max``, ...)."""
 
 LOOK_ALIKE_METHODS: tuple[tuple[str, ...], ...] = (
-    ("startswith", "endswith"), ("lower", "upper", "casefold"), ("lstrip", "rstrip", "strip"),
-    ("append", "extend", "add"), ("keys", "values", "items"), ("index", "find", "count"),
-    ("pop", "popleft", "popitem"), ("split", "rsplit", "splitlines"), ("remove", "discard"),
-    ("get", "setdefault", "pop"), ("insert", "append"), ("appendleft", "append"), ("sort", "reverse"),
-    ("isdigit", "isalpha", "isalnum", "isspace"), ("update", "add"),
+    ("startswith", "endswith"),
+    ("lower", "upper", "casefold"),
+    ("lstrip", "rstrip", "strip"),
+    ("append", "extend", "add"),
+    ("keys", "values", "items"),
+    ("index", "find", "count"),
+    ("pop", "popleft", "popitem"),
+    ("split", "rsplit", "splitlines"),
+    ("remove", "discard"),
+    ("get", "setdefault", "pop"),
+    ("insert", "append"),
+    ("appendleft", "append"),
+    ("sort", "reverse"),
+    ("isdigit", "isalpha", "isalnum", "isspace"),
+    ("update", "add"),
 )
 """Method names people confuse; an attribute edit tries the others of the same group."""
 
@@ -79,19 +125,36 @@ class ModuleScope:
                         for target in item.targets if isinstance(item, ast.Assign) else [item.target]:
                             if isinstance(target, ast.Name):
                                 attributes[target.id] += 1
-        numbers = Counter(n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and type(n.value) is int
-                          and n.value not in (0, 1))
-        unary = Counter(ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call) and len(n.args) == 1
-                        and not n.keywords and isinstance(n.func, (ast.Name, ast.Attribute))
-                        and not isinstance(n.args[0], ast.Starred))
+        numbers = Counter(
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and type(n.value) is int and n.value not in (0, 1)
+        )
+        unary = Counter(
+            ast.unparse(n.func)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+            and len(n.args) == 1
+            and not n.keywords
+            and isinstance(n.func, (ast.Name, ast.Attribute))
+            and not isinstance(n.args[0], ast.Starred)
+        )
         statements = []
         for node in ast.walk(tree):
-            if isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign)) and node.lineno == node.end_lineno \
-                    and not (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call)):
+            if (
+                isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign))
+                and node.lineno == node.end_lineno
+                and not (isinstance(node, ast.Expr) and not isinstance(node.value, ast.Call))
+            ):
                 statements.append((ast.get_source_segment(text, node) or ast.unparse(node)).strip())
-        return cls(frozenset(names), tuple(a for a, _ in attributes.most_common()), frozenset(functions),
-                   tuple(n for n, _ in numbers.most_common()), tuple(u for u, _ in unary.most_common()),
-                   tuple(dict.fromkeys(statements)))
+        return cls(
+            frozenset(names),
+            tuple(a for a, _ in attributes.most_common()),
+            frozenset(functions),
+            tuple(n for n, _ in numbers.most_common()),
+            tuple(u for u, _ in unary.most_common()),
+            tuple(dict.fromkeys(statements)),
+        )
 
     def defines(self, name: str) -> bool:
         return name in self.names or name in BUILTIN_NAMES

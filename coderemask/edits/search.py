@@ -33,17 +33,17 @@ from __future__ import annotations
 
 import ast
 import math
-from bisect import bisect_right
 import time
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping, Sequence
 
-from ..errors import ConfigError
-from ..types import Evidence
-from .families import Edit, EditContext, line_starts, generate, get_families
-from .ranking import EditRanker
-from .scope import ModuleScope
-from .tree import BUILTIN_NAMES, FunctionTree, compile_code, loaded_names
+from coderemask.edits.families import Edit, EditContext, generate, get_families, line_starts
+from coderemask.edits.ranking import EditRanker
+from coderemask.edits.scope import ModuleScope
+from coderemask.edits.tree import BUILTIN_NAMES, FunctionTree, compile_code, loaded_names
+from coderemask.errors import ConfigError
+from coderemask.types import Evidence
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,9 @@ class SearchConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"SearchConfig.{name}={getattr(self, name)!r}: must be >= 1")
         if self.fill_lines < 0 or not math.isfinite(self.suspicion_weight) or self.suspicion_weight < 0:
-            raise ConfigError(f"SearchConfig.fill_lines={self.fill_lines}, suspicion_weight="
-                              f"{self.suspicion_weight}: must be >= 0")
+            raise ConfigError(
+                f"SearchConfig.fill_lines={self.fill_lines}, suspicion_weight={self.suspicion_weight}: must be >= 0"
+            )
 
 
 @dataclass(frozen=True)
@@ -175,11 +176,19 @@ class EditSearch:
         for st in stages:  # the most suspicious lines' edits, at most max_candidates a stage
             st.edits = sorted(st.edits, key=lambda e: -top.get(e.line, 0.0))[: cfg.max_candidates]
         stages = [st for st in stages if st.edits]
-        return SearchQueue(self, code, top, [], stages, _StaticCheck(code, self.scope, self.seen),
-                           SearchCounts(generated=sum(len(st.edits) for st in stages)))
+        return SearchQueue(
+            self,
+            code,
+            top,
+            [],
+            stages,
+            _StaticCheck(code, self.scope, self.seen),
+            SearchCounts(generated=sum(len(st.edits) for st in stages)),
+        )
 
-    def _candidate(self, code: str, edit: Edit, fills: tuple[str, ...], score: float,
-                   lines: Mapping[int, float]) -> Candidate:
+    def _candidate(
+        self, code: str, edit: Edit, fills: tuple[str, ...], score: float, lines: Mapping[int, float]
+    ) -> Candidate:
         suspicion = lines.get(edit.line, 0.0)
         priority = score + self.config.suspicion_weight * math.log(max(suspicion, 0.05)) + edit.prior
         return Candidate(code, edit, fills, score, suspicion, priority)
@@ -208,8 +217,11 @@ class EditSearch:
         if stage.kind == "concrete":
             rows = len(stage.edits)
         else:
-            rows = len(stage.edits) * self.ranker.samples * max(1, math.ceil(max(
-                sum(p for p in e.pieces if isinstance(p, int)) for e in stage.edits) / 2))
+            rows = (
+                len(stage.edits)
+                * self.ranker.samples
+                * max(1, math.ceil(max(sum(p for p in e.pieces if isinstance(p, int)) for e in stage.edits) / 2))
+            )
         return rows * self.ranker.row_seconds
 
 
@@ -325,8 +337,9 @@ class _StaticCheck:
         if function is None:
             return None
         bound = function.bound_names()
-        return {n for n in loaded_names(tree) if n not in bound and n not in BUILTIN_NAMES
-                and n not in self.scope.names}
+        return {
+            n for n in loaded_names(tree) if n not in bound and n not in BUILTIN_NAMES and n not in self.scope.names
+        }
 
     def keep(self, code: str) -> bool:
         compiled = compile_code(code)

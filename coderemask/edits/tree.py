@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ..signals.units import TextOffsets
+from coderemask.signals.units import TextOffsets
 
 _WRAPPER = "if 1:\n"
 BUILTIN_NAMES = frozenset(n for n in dir(builtins) if not n.startswith("_"))
@@ -149,8 +149,7 @@ class FunctionTree:
         """Parameters and locals the function binds but never reads (``self``/``cls`` and ``_``
         names aside): a linter's warning, and a hint that a read elsewhere names the wrong one."""
         read = {n.id for n in ast.walk(self.func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        return {n for n in self.bound_names() if n not in read and n not in ("self", "cls")
-                and not n.startswith("_")}
+        return {n for n in self.bound_names() if n not in read and n not in ("self", "cls") and not n.startswith("_")}
 
 
 def loaded_names(tree: ast.AST) -> set[str]:

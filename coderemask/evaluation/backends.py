@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
-from .runner import EvalError, EvalPlan, Job, SampleRunner
+from coderemask.evaluation.runner import EvalError, EvalPlan, Job, SampleRunner
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class BackendOptions:
 
 
 def _load(plan: EvalPlan, device: str | None = None) -> Any:
-    from ..model import load_model
+    from coderemask.model import load_model
 
     return load_model(plan.model, device=device or plan.device, dtype=plan.dtype)
 
@@ -70,8 +70,9 @@ def _run_in_worker(job: Job) -> dict[str, Any]:
     return _WORKER(job)
 
 
-def run_local(plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions,
-              load: Callable[[EvalPlan], Any] = _load) -> Iterator[dict[str, Any]]:
+def run_local(
+    plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions, load: Callable[[EvalPlan], Any] = _load
+) -> Iterator[dict[str, Any]]:
     """Run ``jobs`` here (one worker) or in ``options.workers`` spawned processes."""
     if not jobs:
         return
@@ -83,8 +84,9 @@ def run_local(plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions,
     workers = min(options.workers, len(jobs))
     threads = max(1, (os.cpu_count() or 1) // workers)
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_local_worker,
-                               initargs=(plan, threads, context.Value("i", 0)))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_local_worker, initargs=(plan, threads, context.Value("i", 0))
+    )
     try:
         pending = {pool.submit(_run_in_worker, job) for job in jobs}
         while pending:
@@ -120,9 +122,13 @@ def run_ray(plan: EvalPlan, jobs: Sequence[Job], options: BackendOptions) -> Ite
     started_here = not ray.is_initialized()
     if started_here:
         try:
-            ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False,
-                     _node_ip_address="127.0.0.1" if options.address == "local" else None)  # local: loopback only
+            ray.init(
+                address=options.address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                _node_ip_address="127.0.0.1" if options.address == "local" else None,
+            )  # local: loopback only
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise EvalError(f"--address {options.address!r}: cannot reach a Ray cluster ({exc})") from None
     try:

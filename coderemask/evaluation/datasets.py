@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import safejson
-from ..errors import CoderemaskError
-from ..writeback import replace_file
+from coderemask import safejson
+from coderemask.errors import CoderemaskError
+from coderemask.writeback import replace_file
 
 REQUIRED_FIELDS: tuple[str, ...] = ("task_id", "prompt", "entry_point", "canonical_solution", "test")
 OPTIONAL_TEXT_FIELDS: tuple[str, ...] = ("buggy_solution", "suffix")
@@ -86,8 +86,10 @@ def _mbpp_path() -> Path:
     for d in dirs:
         if (d / MBPP_FILE).is_file():
             return d / MBPP_FILE
-    raise DatasetError(f"set 'mbpp': no {MBPP_FILE} in {', '.join(map(str, dirs))} "
-                       f"(set ${DATA_ENV} to its folder, or pass the file's path)")
+    raise DatasetError(
+        f"set 'mbpp': no {MBPP_FILE} in {', '.join(map(str, dirs))} "
+        f"(set ${DATA_ENV} to its folder, or pass the file's path)"
+    )
 
 
 NAMED_SETS = {"humaneval": _humaneval_path, "mbpp": _mbpp_path}
@@ -138,8 +140,9 @@ def _check_record(record: Any, required: Sequence[str]) -> list[str]:
         entry = entry.strip()  # the sanitized MBPP set has trailing spaces in two names
         if not entry.isidentifier():
             problems.append(f"field 'entry_point' is {entry!r}, not a Python name")
-        elif "prompt" in record and not re.search(rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(",
-                                                   record["prompt"], re.MULTILINE):
+        elif "prompt" in record and not re.search(
+            rf"^[ \t]*(?:async[ \t]+)?def[ \t]+{re.escape(entry)}[ \t]*\(", record["prompt"], re.MULTILINE
+        ):
             problems.append(f"field 'prompt' does not define the entry point {entry!r} (no 'def {entry}(')")
     if "test" in record:
         wrong = _defines_check(record["test"])
@@ -174,8 +177,11 @@ def parse_tasks(lines: Iterable[str], source: str, *, required: Sequence[str] = 
             problems.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue
         found = _check_record(record, required)
-        label = f"{where} ({record['task_id']})" if isinstance(record, dict) and isinstance(
-            record.get("task_id"), str) else where
+        label = (
+            f"{where} ({record['task_id']})"
+            if isinstance(record, dict) and isinstance(record.get("task_id"), str)
+            else where
+        )
         problems += [f"{label}: {p}" for p in found]
         if found:
             continue
@@ -184,14 +190,23 @@ def parse_tasks(lines: Iterable[str], source: str, *, required: Sequence[str] = 
             problems.append(f"{label}: duplicate task_id {task_id!r} (first on line {first_line[task_id]})")
             continue
         first_line[task_id] = number
-        tasks.append(Task(task_id=task_id, prompt=record.get("prompt", ""),
-                          entry_point=record.get("entry_point", "").strip(),
-                          canonical_solution=record.get("canonical_solution", ""), test=record.get("test", ""),
-                          record=record, where=where))
+        tasks.append(
+            Task(
+                task_id=task_id,
+                prompt=record.get("prompt", ""),
+                entry_point=record.get("entry_point", "").strip(),
+                canonical_solution=record.get("canonical_solution", ""),
+                test=record.get("test", ""),
+                record=record,
+                where=where,
+            )
+        )
     if problems:
         more = len(problems) - _MAX_REPORTED
-        raise DatasetError("\n  ".join(["bad task file:", *problems[:_MAX_REPORTED]])
-                           + (f"\n  ... and {more} more" if more > 0 else ""))
+        raise DatasetError(
+            "\n  ".join(["bad task file:", *problems[:_MAX_REPORTED]])
+            + (f"\n  ... and {more} more" if more > 0 else "")
+        )
     if not tasks:
         raise DatasetError(f"{source}: no tasks in it")
     return tasks

@@ -14,18 +14,18 @@ This module knows records, problems and checkers; it does not know models or CLI
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from typing import Literal, Sequence
 
-from ..checkers import ScriptChecker
-from ..docstring_tests import example_tests
-from ..errors import ConfigError
-from ..problem import Checker, Problem
-from ..signals.execution import passes
-from ..source import find_function
-from ..tasks import problem_from_target
-from ..types import Span
+from coderemask.checkers import ScriptChecker
+from coderemask.docstring_tests import example_tests
+from coderemask.errors import ConfigError
+from coderemask.problem import Checker, Problem
+from coderemask.signals.execution import passes
+from coderemask.source import find_function
+from coderemask.tasks import problem_from_target
+from coderemask.types import Span
 
 Feedback = Literal["public", "full"]
 Mode = Literal["complete", "repair"]

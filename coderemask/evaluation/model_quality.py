@@ -34,11 +34,12 @@ from typing import Callable, Iterable
 import numpy as np
 import torch
 
-from ..model.base import Denoiser
-from ..model.detector import detector_of
-from ..training.corpus import is_validation, rejection_reason
-from ..infill import fill
-from ..training.objective import (
+from coderemask.infill import fill
+from coderemask.model.base import Denoiser
+from coderemask.model.detector import detector_of
+from coderemask.sampler import DiffusionState, Sampler, SamplerConfig, denoise
+from coderemask.training.corpus import is_validation, rejection_reason
+from coderemask.training.objective import (
     OPERATORS,
     TokenClasses,
     localization_hits,
@@ -46,7 +47,6 @@ from ..training.objective import (
     stratified_elbo_nats,
     uniform_mask_batch,
 )
-from ..sampler import DiffusionState, Sampler, SamplerConfig, denoise
 
 RATIOS = (0.15, 0.5, 0.9)
 SPAN_LENGTHS = (1, 2, 3)
@@ -117,13 +117,16 @@ def _masked_nats(model: Denoiser, batch) -> float:
 
 def elbo_bits_per_byte(model: Denoiser, windows: torch.Tensor, n_t: int = 8, batch_size: int = 16) -> float:
     """MDLM ELBO of the windows (stratified t), in bits per UTF-8 byte of their text."""
-    nats = stratified_elbo_nats(lambda b: _masked_nats(model, b), windows, mask_id=model.mask_token_id,
-                                n_t=n_t, batch_size=batch_size)
+    nats = stratified_elbo_nats(
+        lambda b: _masked_nats(model, b), windows, mask_id=model.mask_token_id, n_t=n_t, batch_size=batch_size
+    )
     n_bytes = sum(len(model.decode(w).encode("utf-8")) for w in windows)
     return nats / math.log(2) / n_bytes
 
 
-def token_accuracy(model: Denoiser, windows: torch.Tensor, ratio: float, batch_size: int = 16) -> tuple[float, float, int]:
+def token_accuracy(
+    model: Denoiser, windows: torch.Tensor, ratio: float, batch_size: int = 16
+) -> tuple[float, float, int]:
     """(top-1, top-5, count) of one-shot predictions at masked positions at a mask ratio."""
     gen = torch.Generator().manual_seed(1)
     hit1 = hit5 = total = 0
@@ -146,8 +149,9 @@ def _span_state(model: Denoiser, window: torch.Tensor, start: int, n: int, copie
     return DiffusionState.from_ids(window, editable, model.mask_token_id).repeat(copies)
 
 
-def recover_span(model: Denoiser, window: torch.Tensor, start: int, n: int, *, samples: int = 5,
-                 seed: int = 0) -> tuple[bool, bool, list[int]]:
+def recover_span(
+    model: Denoiser, window: torch.Tensor, start: int, n: int, *, samples: int = 5, seed: int = 0
+) -> tuple[bool, bool, list[int]]:
     """(top-1 exact, any-of-``samples`` exact, greedy prediction) for the span [start, start+n)."""
     gold = window[start : start + n]
     greedy = Sampler.for_model(SamplerConfig(unmask="confidence", steps=n, temperature=0.0), model)
@@ -163,8 +167,9 @@ def _token_text(model: Denoiser, i: int) -> str:
     return model.decode([i]).strip()
 
 
-def span_metrics(model: Denoiser, windows: torch.Tensor,
-                 seed: int = 0) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, int]]]:
+def span_metrics(
+    model: Denoiser, windows: torch.Tensor, seed: int = 0
+) -> tuple[dict[str, tuple[float, int]], dict[str, tuple[float, int]]]:
     """Exact span recovery for spans of 1-3 tokens, operators and small integers: (metric -> (rate, n),
     operator -> (top-1 rate, n))."""
     rng = np.random.default_rng(seed)
@@ -204,8 +209,9 @@ def token_classes(model: Denoiser) -> TokenClasses:
     return TokenClasses.from_tokenizer(tokenizer)
 
 
-def identifier_slots(model: Denoiser, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
-                     batch_size: int = 16) -> tuple[float, float, int]:
+def identifier_slots(
+    model: Denoiser, windows: torch.Tensor, classes: TokenClasses, seed: int = 0, batch_size: int = 16
+) -> tuple[float, float, int]:
     """(top-1, top-5, count): one masked whole name per window (LongTensor[N, L]) whose text also
     occurs elsewhere in the window, predicted in one forward pass. Windows without one are skipped."""
     rng = np.random.default_rng(seed)
@@ -230,8 +236,9 @@ def identifier_slots(model: Denoiser, windows: torch.Tensor, classes: TokenClass
     return hit1 / max(n, 1), hit5 / max(n, 1), n
 
 
-def detector_localization(detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
-                          batch_size: int = 16) -> tuple[float, float, int]:
+def detector_localization(
+    detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0, batch_size: int = 16
+) -> tuple[float, float, int]:
     """(top-1 share, top-3 share, count): windows (LongTensor[N, L]) with one planted edit each;
     how often the detector ranks the edited token first / in its top 3 (specials never rank)."""
     planted, where = plant_corruptions(windows, classes, gen=torch.Generator().manual_seed(seed))
@@ -262,8 +269,14 @@ def load_infilling(path: Path, limit: int | None, seed: int = 0) -> list[dict]:
 GREEDY = SamplerConfig(unmask="confidence", temperature=0.0)
 
 
-def infill_pass_rate(model: Denoiser, records: list[dict], *, known_length: bool, unknown_slots: int,
-                     run_programs: Callable[[list[tuple[str, str]]], list[bool]]) -> float:
+def infill_pass_rate(
+    model: Denoiser,
+    records: list[dict],
+    *,
+    known_length: bool,
+    unknown_slots: int,
+    run_programs: Callable[[list[tuple[str, str]]], list[bool]],
+) -> float:
     """Share of records whose infill passes the record's ``check``."""
     programs = []
     for rec in records:
@@ -334,8 +347,9 @@ def evaluate_model(
         for known in (True, False):
             key = "infill_pass_known_length" if known else f"infill_pass_unknown_length_{unknown_slots}_slots"
             report.counts[key] = len(records)  # tasks
-            report.metrics[key] = infill_pass_rate(model, records, known_length=known,
-                                                   unknown_slots=unknown_slots, run_programs=run_programs)
+            report.metrics[key] = infill_pass_rate(
+                model, records, known_length=known, unknown_slots=unknown_slots, run_programs=run_programs
+            )
             log(f"{key}: {report.metrics[key]:.3f} ({len(records)} tasks)")
     report.seconds = time.time() - t0
     return report

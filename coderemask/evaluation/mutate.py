@@ -32,14 +32,22 @@ from functools import cached_property
 from itertools import pairwise
 from typing import Any, ClassVar
 
-from ..errors import CoderemaskError, ConfigError
-from ..signals.sandbox import Candidate, CandidateResult, run_batch
-from ..signals.units import TextOffsets
-from .datasets import Task
+from coderemask.errors import CoderemaskError, ConfigError
+from coderemask.evaluation.datasets import Task
+from coderemask.signals.sandbox import Candidate, CandidateResult, run_batch
+from coderemask.signals.units import TextOffsets
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
-           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_SCOPES = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.GeneratorExp,
+)
 
 
 class MutationError(CoderemaskError):
@@ -59,7 +67,7 @@ class Edit:
     text: str
 
     def apply(self, source: str) -> str:
-        return source[: self.start] + self.text + source[self.end:]
+        return source[: self.start] + self.text + source[self.end :]
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ class Site:
         return self._char(node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
 
     def text(self, node: ast.AST) -> str:
-        return self.source[self.start(node): self.stop(node)]
+        return self.source[self.start(node) : self.stop(node)]
 
     def of_type(self, *types: type) -> Iterator[Any]:
         return (n for n in self.nodes if isinstance(n, types))
@@ -242,8 +250,10 @@ def get_mutators(names: Iterable[str] | None = None) -> list[Mutator]:
     wanted = {n.strip() for n in names if n.strip()}
     unknown = sorted(wanted - MUTATORS.keys())
     if unknown:
-        raise ConfigError(f"unknown mutation type{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                          f"known: {', '.join(MUTATORS)}")
+        raise ConfigError(
+            f"unknown mutation type{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(MUTATORS)}"
+        )
     if not wanted:
         raise ConfigError(f"no mutation type given; known: {', '.join(MUTATORS)}")
     return [m for name, m in MUTATORS.items() if name in wanted]
@@ -257,14 +267,31 @@ def parse_types(spec: str) -> list[str]:
 # ------------------------------------------------------------------------------- the operators
 
 _Swaps = dict[type[ast.AST], tuple[str, tuple[str, ...]]]  # operator -> (its symbol, what it may become)
-_COMPARE: _Swaps = {ast.Lt: ("<", ("<=", ">")), ast.LtE: ("<=", ("<", ">=")), ast.Gt: (">", (">=", "<")),
-                    ast.GtE: (">=", (">", "<=")), ast.Eq: ("==", ("!=",)), ast.NotEq: ("!=", ("==",)),
-                    ast.Is: ("is", ("is not",)), ast.IsNot: ("is not", ("is",)),
-                    ast.In: ("in", ("not in",)), ast.NotIn: ("not in", ("in",))}
-_ARITHMETIC: _Swaps = {ast.Add: ("+", ("-",)), ast.Sub: ("-", ("+",)), ast.Mult: ("*", ("+", "/")),
-                       ast.Div: ("/", ("//", "*")), ast.FloorDiv: ("//", ("/", "%")), ast.Mod: ("%", ("//",)),
-                       ast.Pow: ("**", ("*",)), ast.BitAnd: ("&", ("|",)), ast.BitOr: ("|", ("&",)),
-                       ast.LShift: ("<<", (">>",)), ast.RShift: (">>", ("<<",))}
+_COMPARE: _Swaps = {
+    ast.Lt: ("<", ("<=", ">")),
+    ast.LtE: ("<=", ("<", ">=")),
+    ast.Gt: (">", (">=", "<")),
+    ast.GtE: (">=", (">", "<=")),
+    ast.Eq: ("==", ("!=",)),
+    ast.NotEq: ("!=", ("==",)),
+    ast.Is: ("is", ("is not",)),
+    ast.IsNot: ("is not", ("is",)),
+    ast.In: ("in", ("not in",)),
+    ast.NotIn: ("not in", ("in",)),
+}
+_ARITHMETIC: _Swaps = {
+    ast.Add: ("+", ("-",)),
+    ast.Sub: ("-", ("+",)),
+    ast.Mult: ("*", ("+", "/")),
+    ast.Div: ("/", ("//", "*")),
+    ast.FloorDiv: ("//", ("/", "%")),
+    ast.Mod: ("%", ("//",)),
+    ast.Pow: ("**", ("*",)),
+    ast.BitAnd: ("&", ("|",)),
+    ast.BitOr: ("|", ("&",)),
+    ast.LShift: ("<<", (">>",)),
+    ast.RShift: (">>", ("<<",)),
+}
 _BOOLEAN: _Swaps = {ast.And: ("and", ("or",)), ast.Or: ("or", ("and",))}
 
 
@@ -295,7 +322,7 @@ class OperatorSwap(Mutator):
                 continue
             symbol, swaps = table[type(op)]
             span = _operator_span(site.source, gap_start, gap_end)
-            if span is None or " ".join(site.source[span[0]: span[1]].split()) != symbol + suffix:
+            if span is None or " ".join(site.source[span[0] : span[1]].split()) != symbol + suffix:
                 continue
             for swap in swaps:
                 yield Edit(span[0], span[1], swap + suffix)
@@ -338,8 +365,11 @@ class WrongVariable(Mutator):
     def edits(self, site: Site) -> Iterator[Edit]:
         for node in site.of_type(ast.Name):
             parent = site.parents.get(node)
-            if (not isinstance(node.ctx, ast.Load) or node.id not in site.bound_from
-                    or (isinstance(parent, ast.Call) and parent.func is node)):
+            if (
+                not isinstance(node.ctx, ast.Load)
+                or node.id not in site.bound_from
+                or (isinstance(parent, ast.Call) and parent.func is node)
+            ):
                 continue
             start = site.start(node)
             for other in site.names_before(start):
@@ -398,8 +428,9 @@ class WrongReturn(Mutator):
     def _literals(value: ast.expr) -> tuple[str, ...]:
         if isinstance(value, ast.Constant):
             return (str(not value.value),) if isinstance(value.value, bool) else ()
-        if isinstance(value, (ast.Compare, ast.BoolOp)) or (isinstance(value, ast.UnaryOp)
-                                                            and isinstance(value.op, ast.Not)):
+        if isinstance(value, (ast.Compare, ast.BoolOp)) or (
+            isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)
+        ):
             return ("True", "False")
         return ("None",)
 
@@ -427,12 +458,21 @@ class SwapArguments(Mutator):
                     continue
                 ta, tb = site.text(a), site.text(b)
                 if ta != tb:
-                    gap = site.source[site.stop(a): site.start(b)]
+                    gap = site.source[site.stop(a) : site.start(b)]
                     yield Edit(site.start(a), site.stop(b), tb + gap + ta)
 
 
-_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return, ast.Break, ast.Continue,
-           ast.Raise, ast.Delete)
+_SIMPLE = (
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Expr,
+    ast.Return,
+    ast.Break,
+    ast.Continue,
+    ast.Raise,
+    ast.Delete,
+)
 
 
 @register
@@ -450,8 +490,11 @@ class MissingStatement(Mutator):
     def edits(self, site: Site) -> Iterator[Edit]:
         for block in self._blocks(site):
             for stmt in block:
-                if (not isinstance(stmt, _SIMPLE) or site.start(stmt) < site.region_start
-                        or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))):
+                if (
+                    not isinstance(stmt, _SIMPLE)
+                    or site.start(stmt) < site.region_start
+                    or (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+                ):
                     continue
                 start, stop = site.start(stmt), site.stop(stmt)
                 if len(block) == 1:
@@ -466,8 +509,14 @@ class MissingStatement(Mutator):
 
 # Builtins swapped for one of the same shape: same arguments, same kind of result. Left out on
 # purpose: sorted/reversed (a list vs an iterator), sum/len and ord/chr (other types).
-_BUILTIN_LOOK_ALIKES = {"min": ("max",), "max": ("min",), "any": ("all",), "all": ("any",),
-                        "round": ("int",), "int": ("round",)}
+_BUILTIN_LOOK_ALIKES = {
+    "min": ("max",),
+    "max": ("min",),
+    "any": ("all",),
+    "all": ("any",),
+    "round": ("int",),
+    "int": ("round",),
+}
 _NUMERIC_OPS = (ast.Sub, ast.Mult, ast.Div, ast.Pow)  # not +, % (strings) nor // (already an int)
 
 
@@ -477,8 +526,9 @@ def _numeric(node: ast.expr) -> bool:
         return isinstance(node.op, _NUMERIC_OPS)
     if isinstance(node, ast.Call):
         func = node.func
-        return ((isinstance(func, ast.Name) and func.id == "float")
-                or (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math"))
+        return (isinstance(func, ast.Name) and func.id == "float") or (
+            isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "math"
+        )
     return isinstance(node, ast.Constant) and type(node.value) is float
 
 
@@ -496,8 +546,12 @@ class WrongBuiltin(Mutator):
             name = _builtin(site, call)
             if name not in _BUILTIN_LOOK_ALIKES:
                 continue
-            if name in ("int", "round") and (len(call.args) != 1 or call.keywords or isinstance(
-                    call.args[0], ast.Starred) or (name == "int" and not _numeric(call.args[0]))):
+            if name in ("int", "round") and (
+                len(call.args) != 1
+                or call.keywords
+                or isinstance(call.args[0], ast.Starred)
+                or (name == "int" and not _numeric(call.args[0]))
+            ):
                 continue
             for other in _BUILTIN_LOOK_ALIKES[name]:
                 yield Edit(site.start(call.func), site.stop(call.func), other)
@@ -505,10 +559,23 @@ class WrongBuiltin(Mutator):
 
 # Look-alike methods of str, list, dict and math, each name with the ones it is mistaken for.
 _METHOD_LOOK_ALIKES = {
-    "startswith": ("endswith",), "endswith": ("startswith",), "lower": ("upper",), "upper": ("lower",),
-    "islower": ("isupper",), "isupper": ("islower",), "lstrip": ("rstrip",), "rstrip": ("lstrip",),
-    "append": ("extend",), "extend": ("append",), "keys": ("values",), "values": ("keys",),
-    "index": ("find",), "find": ("index", "rfind"), "rfind": ("find",), "floor": ("ceil",), "ceil": ("floor",),
+    "startswith": ("endswith",),
+    "endswith": ("startswith",),
+    "lower": ("upper",),
+    "upper": ("lower",),
+    "islower": ("isupper",),
+    "isupper": ("islower",),
+    "lstrip": ("rstrip",),
+    "rstrip": ("lstrip",),
+    "append": ("extend",),
+    "extend": ("append",),
+    "keys": ("values",),
+    "values": ("keys",),
+    "index": ("find",),
+    "find": ("index", "rfind"),
+    "rfind": ("find",),
+    "floor": ("ceil",),
+    "ceil": ("floor",),
 }
 
 
@@ -562,8 +629,21 @@ class WrongAttribute(Mutator):
 # Calls dropped around their one argument: the conversion, sort, copy or absolute value is lost.
 _UNWRAPPED = frozenset({"abs", "float", "int", "list", "reversed", "round", "set", "sorted", "str"})
 # Needs no parentheses anywhere a call can stand (a generator expression has its own).
-_ATOMIC = (ast.Name, ast.Constant, ast.Attribute, ast.Subscript, ast.Call, ast.List, ast.ListComp, ast.Dict,
-           ast.DictComp, ast.Set, ast.SetComp, ast.GeneratorExp, ast.JoinedStr)
+_ATOMIC = (
+    ast.Name,
+    ast.Constant,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Call,
+    ast.List,
+    ast.ListComp,
+    ast.Dict,
+    ast.DictComp,
+    ast.Set,
+    ast.SetComp,
+    ast.GeneratorExp,
+    ast.JoinedStr,
+)
 _WHOLE_VALUE = (ast.Return, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.keyword)
 
 
@@ -601,7 +681,8 @@ class DropWrap(Mutator):
             parent, text = site.parents.get(call), site.text(inner)
             fits = isinstance(parent, _WHOLE_VALUE) or (isinstance(parent, ast.Call) and call in parent.args)
             if not isinstance(inner, _ATOMIC) and not (
-                    fits and not isinstance(inner, (ast.Tuple, ast.NamedExpr, ast.Yield, ast.YieldFrom))):
+                fits and not isinstance(inner, (ast.Tuple, ast.NamedExpr, ast.Yield, ast.YieldFrom))
+            ):
                 text = f"({text})"
             yield Edit(site.start(call), site.stop(call), text)
 
@@ -626,7 +707,7 @@ class SwapSubscript(Mutator):
                     continue
                 ta, tb = site.text(a), site.text(b)
                 if ta != tb:
-                    yield Edit(site.start(a), site.stop(b), tb + site.source[site.stop(a): site.start(b)] + ta)
+                    yield Edit(site.start(a), site.stop(b), tb + site.source[site.stop(a) : site.start(b)] + ta)
 
 
 def _is_one(node: ast.AST) -> bool:
@@ -662,22 +743,31 @@ def find_function(tree: ast.Module, name: str) -> FunctionNode | None:
     top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
     if top:
         return top[-1]
-    return next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and n.name == name), None)
+    return next(
+        (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name), None
+    )
 
 
 def _lines(text: str, offsets: TextOffsets, start: int, end: int) -> str:
     first, last = offsets.line_of(start), offsets.line_of(max(start, end - 1))
-    return text[offsets.line_starts[first - 1]: offsets.line_end(last)].strip()
+    return text[offsets.line_starts[first - 1] : offsets.line_end(last)].strip()
 
 
 def _mutant(kind: str, source: str, offsets: TextOffsets, edit: Edit, new: str) -> Mutant:
     new_offsets = TextOffsets(new)
-    whole_lines = edit.text == "" and edit.start in offsets.line_starts and (
-        edit.end in offsets.line_starts or edit.end == len(source))
-    return Mutant(kind=kind, source=new, edit=edit, line=offsets.line_of(edit.start),
-                  original=_lines(source, offsets, edit.start, edit.end),
-                  mutated="" if whole_lines else _lines(new, new_offsets, edit.start, edit.start + len(edit.text)))
+    whole_lines = (
+        edit.text == ""
+        and edit.start in offsets.line_starts
+        and (edit.end in offsets.line_starts or edit.end == len(source))
+    )
+    return Mutant(
+        kind=kind,
+        source=new,
+        edit=edit,
+        line=offsets.line_of(edit.start),
+        original=_lines(source, offsets, edit.start, edit.end),
+        mutated="" if whole_lines else _lines(new, new_offsets, edit.start, edit.start + len(edit.text)),
+    )
 
 
 def _tree_key(source: str) -> str | None:
@@ -687,8 +777,7 @@ def _tree_key(source: str) -> str | None:
         return None
 
 
-def mutants(source: str, function: str, *, region_start: int = 0,
-            types: Iterable[str] | None = None) -> list[Mutant]:
+def mutants(source: str, function: str, *, region_start: int = 0, types: Iterable[str] | None = None) -> list[Mutant]:
     """Every distinct parsing mutant of ``function``'s body at or after ``region_start``.
 
     In registry order of the types, then by position. Raises MutationError when ``source``
@@ -784,7 +873,9 @@ class _Plan:
             for kind in list(active):
                 queue = self.queues[kind]
                 while pointer[kind] < len(queue) and self.known.get(queue[pointer[kind]], "untested") not in {
-                        *KEEP, "untested"}:
+                    *KEEP,
+                    "untested",
+                }:
                     pointer[kind] += 1
                 if pointer[kind] == len(queue):
                     active.remove(kind)
@@ -804,9 +895,17 @@ def sandbox_runner(candidates: Sequence[Candidate], timeout: float) -> Sequence[
     return run_batch(candidates, timeout=timeout).results
 
 
-def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types: Iterable[str] | None = None,
-              timeout: float = 3.0, run: Runner | None = None, lookahead: int = 1,
-              log: Callable[[str], None] = lambda s: None) -> BugSet:
+def make_bugs(
+    tasks: Sequence[Task],
+    *,
+    seed: int = 0,
+    per_task: int = 3,
+    types: Iterable[str] | None = None,
+    timeout: float = 3.0,
+    run: Runner | None = None,
+    lookahead: int = 1,
+    log: Callable[[str], None] = lambda s: None,
+) -> BugSet:
     """Failing single-point mutants of each task's canonical solution, as HumanEval-format records.
 
     Each record is the task's record with ``task_id`` = ``ID/TYPE/N`` and ``buggy_solution``
@@ -838,8 +937,10 @@ def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types:
     tested, round_no = len(plans), 0
     if plans:
         log(f"make-bugs: running {len(plans)} canonical solutions")
-        results = run([Candidate(p.task.program(), p.task.test_program, f"{p.task.task_id}/canonical")
-                       for p in plans], timeout * CANONICAL_SLACK)
+        results = run(
+            [Candidate(p.task.program(), p.task.test_program, f"{p.task.task_id}/canonical") for p in plans],
+            timeout * CANONICAL_SLACK,
+        )
         for plan, result in zip(plans, results):
             plan.canonical = result
             plan.timeout = round(max(timeout, SLOW_FACTOR * result.seconds), 1)
@@ -849,8 +950,9 @@ def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types:
         for i, plan in enumerate(plans):
             if plan.canonical is not None and plan.canonical.passed:
                 for kind, pos in plan.select(per_task)[1]:
-                    batch.update(dict.fromkeys((i, m) for m in plan.queues[kind][pos: pos + ahead]
-                                               if m not in plan.known))
+                    batch.update(
+                        dict.fromkeys((i, m) for m in plan.queues[kind][pos : pos + ahead] if m not in plan.known)
+                    )
         if not batch:
             break
         round_no += 1
@@ -858,8 +960,13 @@ def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types:
         tested += len(batch)
         for limit in sorted({plans[i].timeout for i, _ in batch}):
             group = [(i, m) for i, m in batch if plans[i].timeout == limit]
-            results = run([Candidate(m.source, plans[i].task.test_program, f"{plans[i].task.task_id}/{m.kind}")
-                           for i, m in group], limit)
+            results = run(
+                [
+                    Candidate(m.source, plans[i].task.test_program, f"{plans[i].task.task_id}/{m.kind}")
+                    for i, m in group
+                ],
+                limit,
+            )
             for (i, m), result in zip(group, results):
                 plans[i].known[m] = result.status
     records: list[dict[str, Any]] = []
@@ -882,9 +989,17 @@ def make_bugs(tasks: Sequence[Task], *, seed: int = 0, per_task: int = 3, types:
         for m in sorted(picks, key=lambda m: names.index(m.kind)):
             numbers[m.kind] = numbers.get(m.kind, 0) + 1
             counts[m.kind] += 1
-            records.append({**task.record, "task_id": f"{task.task_id}/{m.kind}/{numbers[m.kind]}",
-                            "buggy_solution": m.source[len(task.prompt):], "mutation": m.kind,
-                            "bug_line": m.line, "bug_original": m.original, "bug_mutated": m.mutated})
+            records.append(
+                {
+                    **task.record,
+                    "task_id": f"{task.task_id}/{m.kind}/{numbers[m.kind]}",
+                    "buggy_solution": m.source[len(task.prompt) :],
+                    "mutation": m.kind,
+                    "bug_line": m.line,
+                    "bug_original": m.original,
+                    "bug_mutated": m.mutated,
+                }
+            )
     order = {t.task_id: i for i, t in enumerate(tasks)}
     skipped.sort(key=lambda s: order.get(s.task_id, -1))
     return BugSet(records, counts, skipped, dropped, tested, time.monotonic() - started)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..errors import ConfigError
+from coderemask.errors import ConfigError
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

@@ -15,9 +15,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..writeback import replace_file
-from .passk import mean_pass_at_k
-from .runner import EvalPlan
+from coderemask.evaluation.passk import mean_pass_at_k
+from coderemask.evaluation.runner import EvalPlan
+from coderemask.writeback import replace_file
 
 Row = dict[str, Any]
 
@@ -50,10 +50,14 @@ def summarize(plan: EvalPlan, lines: Iterable[Mapping[str, Any]]) -> dict[str, A
             for k in plan.ks:
                 usable = [(n, c) for n, c in counts if n >= k]
                 row[f"pass@{k}"] = round(mean_pass_at_k(usable, k), 4)
-            row.update(solved=round(sum(line["status"] == "solved" for line in mine) / len(mine), 4) if mine else 0.0,
-                       errors=sum(line["status"] == "error" for line in mine),
-                       nfe_mean=round(nfe_mean, 1), nfe_median=round(nfe_median, 1),
-                       seconds_mean=round(sec_mean, 2), seconds_median=round(sec_median, 2))
+            row.update(
+                solved=round(sum(line["status"] == "solved" for line in mine) / len(mine), 4) if mine else 0.0,
+                errors=sum(line["status"] == "error" for line in mine),
+                nfe_mean=round(nfe_mean, 1),
+                nfe_median=round(nfe_median, 1),
+                seconds_mean=round(sec_mean, 2),
+                seconds_median=round(sec_median, 2),
+            )
             rows.append(row)
             if budget == max(plan.budgets):
                 for line in mine:
@@ -61,8 +65,9 @@ def summarize(plan: EvalPlan, lines: Iterable[Mapping[str, Any]]) -> dict[str, A
                         tally = mutations[line["mutation"]][setting]
                         tally[0] += bool(line["passed"])
                         tally[1] += 1
-    by_mutation = {m: {s: {"passed": p, "samples": n} for s, (p, n) in per.items()}
-                   for m, per in sorted(mutations.items())}
+    by_mutation = {
+        m: {s: {"passed": p, "samples": n} for s, (p, n) in per.items()} for m, per in sorted(mutations.items())
+    }
     return {"plan": plan.to_dict(), "rows": rows, "by_mutation": by_mutation}
 
 
@@ -70,23 +75,51 @@ def markdown(summary: Mapping[str, Any]) -> str:
     """The summary as Markdown: the settings table, then the per-mutation table if any."""
     plan = summary["plan"]
     ks = plan["ks"]
-    head = (f"set `{plan['set_name']}` ({plan['mode']}, feedback {plan['feedback']}), model `{plan['model']}`, "
-            f"{plan['n']} sample(s) per task, {plan['candidates']} candidates per round, "
-            f"at most {plan['max_rounds']} rounds, seed {plan['seed']}")
-    cols = ["setting", "max NFE", "tasks", *[f"pass@{k}" for k in ks], "solved (loop)", "mean NFE", "median NFE",
-            "mean s", "median s", "errors"]
-    legend = ("pass@k: the hidden tests decide; solved (loop): the loop's own verdict within the budget (its "
-              "public tests pass, or without tests: it parses and settles)")
+    head = (
+        f"set `{plan['set_name']}` ({plan['mode']}, feedback {plan['feedback']}), model `{plan['model']}`, "
+        f"{plan['n']} sample(s) per task, {plan['candidates']} candidates per round, "
+        f"at most {plan['max_rounds']} rounds, seed {plan['seed']}"
+    )
+    cols = [
+        "setting",
+        "max NFE",
+        "tasks",
+        *[f"pass@{k}" for k in ks],
+        "solved (loop)",
+        "mean NFE",
+        "median NFE",
+        "mean s",
+        "median s",
+        "errors",
+    ]
+    legend = (
+        "pass@k: the hidden tests decide; solved (loop): the loop's own verdict within the budget (its "
+        "public tests pass, or without tests: it parses and settles)"
+    )
     out = [head, "", legend, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in summary["rows"]:
-        cells = [r["setting"], r["max_nfe"], r["tasks"], *[f"{r[f'pass@{k}']:.3f}" for k in ks],
-                 f"{r['solved']:.3f}", f"{r['nfe_mean']:.1f}", f"{r['nfe_median']:.0f}", f"{r['seconds_mean']:.1f}",
-                 f"{r['seconds_median']:.1f}", r["errors"]]
+        cells = [
+            r["setting"],
+            r["max_nfe"],
+            r["tasks"],
+            *[f"{r[f'pass@{k}']:.3f}" for k in ks],
+            f"{r['solved']:.3f}",
+            f"{r['nfe_mean']:.1f}",
+            f"{r['nfe_median']:.0f}",
+            f"{r['seconds_mean']:.1f}",
+            f"{r['seconds_median']:.1f}",
+            r["errors"],
+        ]
         out.append("| " + " | ".join(map(str, cells)) + " |")
     if summary["by_mutation"]:
         settings = list(dict.fromkeys(s for per in summary["by_mutation"].values() for s in per))
-        out += ["", f"Hidden-test pass rate per mutation type (max NFE {max(plan['budgets'])}):", "",
-                "| mutation | " + " | ".join(settings) + " |", "|---|" + "---|" * len(settings)]
+        out += [
+            "",
+            f"Hidden-test pass rate per mutation type (max NFE {max(plan['budgets'])}):",
+            "",
+            "| mutation | " + " | ".join(settings) + " |",
+            "|---|" + "---|" * len(settings),
+        ]
         for mutation, per in summary["by_mutation"].items():
             cells = [f"{per[s]['passed']}/{per[s]['samples']}" if s in per else "-" for s in settings]
             out.append(f"| {mutation} | " + " | ".join(cells) + " |")
@@ -99,8 +132,9 @@ def scaling_csv(summary: Mapping[str, Any]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["setting", "max_nfe", "pass@1", "solved", "nfe_mean", "seconds_mean", "tasks"])
     for r in summary["rows"]:
-        writer.writerow([r["setting"], r["max_nfe"], r["pass@1"], r["solved"], r["nfe_mean"], r["seconds_mean"],
-                         r["tasks"]])
+        writer.writerow(
+            [r["setting"], r["max_nfe"], r["pass@1"], r["solved"], r["nfe_mean"], r["seconds_mean"], r["tasks"]]
+        )
     return buf.getvalue()
 
 

@@ -25,14 +25,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-from .. import safejson
-from ..errors import ConfigError, CoderemaskError
-from ..repair import RepairConfig
-from ..results import Budget
-from .datasets import Task
-from ..tasks import run_task
-from .humaneval_tasks import eval_task, judge
-from .settings import get_setting, setting_config
+from coderemask import safejson
+from coderemask.errors import CoderemaskError, ConfigError
+from coderemask.evaluation.datasets import Task
+from coderemask.evaluation.humaneval_tasks import eval_task, judge
+from coderemask.evaluation.settings import get_setting, setting_config
+from coderemask.repair import RepairConfig
+from coderemask.results import Budget
+from coderemask.tasks import run_task
 
 SAMPLES_FILE = "samples.jsonl"
 PLAN_FILE = "run.json"
@@ -92,9 +92,12 @@ class EvalPlan:
                 raise ConfigError(f"EvalPlan.{name}={getattr(self, name)!r}: must be >= 1")
 
     def base_config(self) -> RepairConfig:
-        return RepairConfig(candidates=self.candidates, seed=self.seed, complete_slots=self.slots,
-                            budget=Budget(max_nfe=max(self.budgets), max_rounds=self.max_rounds,
-                                          max_seconds=self.seconds_per_sample))
+        return RepairConfig(
+            candidates=self.candidates,
+            seed=self.seed,
+            complete_slots=self.slots,
+            budget=Budget(max_nfe=max(self.budgets), max_rounds=self.max_rounds, max_seconds=self.seconds_per_sample),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -137,8 +140,13 @@ def plan_jobs(plan: EvalPlan, tasks: Iterable[Task]) -> list[Job]:
     if plan.subset and plan.subset < len(chosen):
         keep = sorted(random.Random(plan.seed).sample(range(len(chosen)), plan.subset))
         chosen = [chosen[i] for i in keep]
-    return [Job(setting, budget, s, dict(t.record))
-            for setting in plan.settings for budget in plan.budgets for t in chosen for s in range(plan.n)]
+    return [
+        Job(setting, budget, s, dict(t.record))
+        for setting in plan.settings
+        for budget in plan.budgets
+        for t in chosen
+        for s in range(plan.n)
+    ]
 
 
 class SampleRunner:
@@ -151,8 +159,14 @@ class SampleRunner:
     def __call__(self, job: Job) -> dict[str, Any]:
         plan = self.plan
         started = time.monotonic()
-        line: dict[str, Any] = {"task_id": job.task_id, "setting": job.setting, "max_nfe": job.max_nfe,
-                                "sample": job.sample, "mode": plan.mode, "feedback": plan.feedback}
+        line: dict[str, Any] = {
+            "task_id": job.task_id,
+            "setting": job.setting,
+            "max_nfe": job.max_nfe,
+            "sample": job.sample,
+            "mode": plan.mode,
+            "feedback": plan.feedback,
+        }
         if "mutation" in job.record:
             line["mutation"] = job.record["mutation"]
         try:
@@ -164,13 +178,26 @@ class SampleRunner:
             done = run_task(replace(task, checker=checker), plan.mode, self.model, config)
             result, code = done.result, done.code
             passed = judge([task], [code], timeout=plan.judge_timeout)[0]
-            line.update(passed=bool(passed), status=result.status, reason=result.reason,
-                        public_tests=checker is not None and bool(
-                            getattr(checker, "tests", ())), nfe=result.nfe, rounds=len(result.rounds),
-                        seconds=round(time.monotonic() - started, 3), code=code)
+            line.update(
+                passed=bool(passed),
+                status=result.status,
+                reason=result.reason,
+                public_tests=checker is not None and bool(getattr(checker, "tests", ())),
+                nfe=result.nfe,
+                rounds=len(result.rounds),
+                seconds=round(time.monotonic() - started, 3),
+                code=code,
+            )
         except Exception as exc:  # one broken sample is reported, not fatal to the run
-            line.update(passed=False, status="error", reason=f"{type(exc).__name__}: {exc}", nfe=0, rounds=0,
-                        seconds=round(time.monotonic() - started, 3), code=None)
+            line.update(
+                passed=False,
+                status="error",
+                reason=f"{type(exc).__name__}: {exc}",
+                nfe=0,
+                rounds=0,
+                seconds=round(time.monotonic() - started, 3),
+                code=None,
+            )
         return line
 
 
@@ -194,10 +221,10 @@ class SampleLog:
                 raise EvalError(f"{self.plan_path}: unreadable ({exc}); use another --out") from None
             differs = {k: (old.get(k), v) for k, v in plan.identity().items() if old.get(k) != v}
             if differs:
-                what = ", ".join(f"{k}: {a!r} there, {b!r} now" for k, a, b in
-                                 ((k, *ab) for k, ab in differs.items()))
-                raise EvalError(f"{self.folder} holds a run with a different plan ({what}); "
-                                "use another --out to start a new run")
+                what = ", ".join(f"{k}: {a!r} there, {b!r} now" for k, a, b in ((k, *ab) for k, ab in differs.items()))
+                raise EvalError(
+                    f"{self.folder} holds a run with a different plan ({what}); use another --out to start a new run"
+                )
         self.plan_path.write_text(json.dumps(plan.to_dict(), indent=2) + "\n", encoding="utf-8")
         self._end_torn_line()
         return {sample_key(line): line for line in self.read()}

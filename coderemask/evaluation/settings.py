@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
-from ..errors import ConfigError
-from ..results import Budget
+from coderemask.errors import ConfigError
+from coderemask.results import Budget
 
 if TYPE_CHECKING:  # the loop imports torch; naming the settings (eval --help) must not
-    from ..repair import RepairConfig
+    from coderemask.repair import RepairConfig
 
 
 @dataclass(frozen=True)
@@ -47,31 +47,40 @@ class EvalSetting:
 
 
 def _standard(base: RepairConfig) -> RepairConfig:
-    return replace(base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="confidence",
-                   first_plan="whole", budget=replace(base.budget, max_rounds=1))
+    return replace(
+        base,
+        sampler=replace(base.sampler, remask="none", eta=0.0),
+        policy="confidence",
+        first_plan="whole",
+        budget=replace(base.budget, max_rounds=1),
+    )
 
 
 def _remask_only(base: RepairConfig) -> RepairConfig:
-    return replace(base, sampler=replace(base.sampler, remask="conf", eta=1.0), policy="confidence",
-                   first_plan="whole")
+    return replace(base, sampler=replace(base.sampler, remask="conf", eta=1.0), policy="confidence", first_plan="whole")
 
 
 def _scaling_only(base: RepairConfig) -> RepairConfig:
-    return replace(base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="whole", first_plan="whole",
-                   search=None)
+    return replace(
+        base, sampler=replace(base.sampler, remask="none", eta=0.0), policy="whole", first_plan="whole", search=None
+    )
 
 
 def _combined(base: RepairConfig) -> RepairConfig:
     return base
 
 
-SETTINGS: dict[str, EvalSetting] = {s.name: s for s in (
-    EvalSetting("standard", "one pass, fixed steps, no remasking", False, _standard),
-    EvalSetting("remask", "ReMDM-conf and confidence remasking, no program evidence", False, _remask_only),
-    EvalSetting("scaling", "more rounds, each resamples the whole function; tests pick and stop", True,
-                _scaling_only),
-    EvalSetting("combined", "the default policy: program evidence chooses the spans", True, _combined),
-)}
+SETTINGS: dict[str, EvalSetting] = {
+    s.name: s
+    for s in (
+        EvalSetting("standard", "one pass, fixed steps, no remasking", False, _standard),
+        EvalSetting("remask", "ReMDM-conf and confidence remasking, no program evidence", False, _remask_only),
+        EvalSetting(
+            "scaling", "more rounds, each resamples the whole function; tests pick and stop", True, _scaling_only
+        ),
+        EvalSetting("combined", "the default policy: program evidence chooses the spans", True, _combined),
+    )
+}
 """Setting name -> EvalSetting, in the order the ablation table prints them."""
 
 ABLATION: tuple[str, ...] = tuple(SETTINGS)
@@ -87,5 +96,7 @@ def get_setting(name: str) -> EvalSetting:
 def setting_config(name: str, base: RepairConfig, max_nfe: int) -> RepairConfig:
     """``base`` changed by the named setting, with the NFE budget set to ``max_nfe``."""
     config = get_setting(name).config(base)
-    return replace(config, budget=Budget(max_nfe=max_nfe, max_rounds=config.budget.max_rounds,
-                                         max_seconds=config.budget.max_seconds))
+    return replace(
+        config,
+        budget=Budget(max_nfe=max_nfe, max_rounds=config.budget.max_rounds, max_seconds=config.budget.max_seconds),
+    )

@@ -12,15 +12,27 @@ import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
 
-from ..errors import CoderemaskError
-from . import (editor, eval_command, locate, lsp, make_bugs, model_commands, repair_commands, repo_command,
-               undo_command)
-from .common import EXIT_USAGE, Command, interrupted
-from .project_defaults import apply_defaults, load_defaults
+from coderemask.errors import CoderemaskError
+from coderemask.frontends import (
+    editor,
+    eval_command,
+    locate,
+    lsp,
+    make_bugs,
+    model_commands,
+    repair_commands,
+    repo_command,
+    undo_command,
+)
+from coderemask.frontends.common import EXIT_USAGE, Command, interrupted
+from coderemask.frontends.project_defaults import apply_defaults, load_defaults
 
-COMMANDS: list[Command] = (repair_commands.COMMANDS + [undo_command.COMMAND, repo_command.COMMAND, locate.COMMAND,
-                                                       editor.COMMAND, lsp.COMMAND]
-                           + model_commands.COMMANDS + [eval_command.COMMAND, make_bugs.COMMAND])
+COMMANDS: list[Command] = (
+    repair_commands.COMMANDS
+    + [undo_command.COMMAND, repo_command.COMMAND, locate.COMMAND, editor.COMMAND, lsp.COMMAND]
+    + model_commands.COMMANDS
+    + [eval_command.COMMAND, make_bugs.COMMAND]
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,7 +47,7 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
         prog="coderemask",
         description="Repair and complete Python functions with masked diffusion code models.",
     )
-    from .. import __version__
+    from coderemask import __version__
 
     parser.add_argument("--version", action="version", version=f"coderemask {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -48,8 +60,12 @@ def build_parser(commands: Sequence[Command]) -> argparse.ArgumentParser:
 
 def _subcommand_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     """The parsers of the subcommands (argparse keeps them in its subparsers action)."""
-    return [p for action in parser._actions if isinstance(action, argparse._SubParsersAction)
-            for p in action.choices.values()]
+    return [
+        p
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for p in action.choices.values()
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..errors import CoderemaskError
+from coderemask.errors import CoderemaskError
 
 if TYPE_CHECKING:
-    from ..model.base import Denoiser
+    from coderemask.model.base import Denoiser
 
 EXIT_OK, EXIT_NOT_SOLVED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C before any file was written
@@ -39,35 +39,42 @@ class Command:
 
 def add_model_arguments(p: argparse.ArgumentParser) -> None:
     """``--model``, ``--device`` and ``--dtype``, the same for every command that loads a model."""
-    p.add_argument("--model", default="embedded",
-                   help="the embedded model (default), a folder, a hub id or a preset name")
+    p.add_argument(
+        "--model", default="embedded", help="the embedded model (default), a folder, a hub id or a preset name"
+    )
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: cuda when available)")
     p.add_argument("--dtype", default=None, help="fp32, bf16, fp16 (default: bf16 on CUDA, fp32 on CPU)")
 
 
 def add_python_argument(p: argparse.ArgumentParser) -> None:
     """``--python PATH``: the interpreter that runs the project's tests (fix, complete, repo, locate)."""
-    p.add_argument("--python", metavar="PATH", default=None,
-                   help="the Python that runs the project's tests, e.g. .venv/bin/python (it needs pytest; "
-                        "default: the active virtual environment's, when it is not coderemask's own)")
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        default=None,
+        help="the Python that runs the project's tests, e.g. .venv/bin/python (it needs pytest; "
+        "default: the active virtual environment's, when it is not coderemask's own)",
+    )
 
 
 def load_model_from_args(args: argparse.Namespace) -> Denoiser:
     """The model the flags of ``add_model_arguments`` name (imports torch)."""
-    from ..model import load_model
+    from coderemask.model import load_model
 
     return load_model(args.model, device=args.device, dtype=args.dtype)
 
 
 def interrupted(who: str) -> int:
     """Report a Ctrl-C: 130 when no file was written, else 3 naming the files and how to undo."""
-    from ..backups import written
+    from coderemask.backups import written
 
     files = [b.file for b in written()]
     if not files:
         print(f"{who}: interrupted (no file was changed)", file=sys.stderr)
         return EXIT_INTERRUPTED
     for file in files:
-        print(f"{who}: interrupted after writing {file}: the change is in place "
-              f"(undo it with: coderemask undo {file})", file=sys.stderr)
+        print(
+            f"{who}: interrupted after writing {file}: the change is in place (undo it with: coderemask undo {file})",
+            file=sys.stderr,
+        )
     return EXIT_INTERRUPTED_AFTER_WRITE

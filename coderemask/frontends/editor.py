@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
-from .. import safejson
-from ..errors import CoderemaskError
-from .common import EXIT_OK, Command, add_model_arguments, load_model_from_args
-from .numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
+from coderemask import safejson
+from coderemask.errors import CoderemaskError
+from coderemask.frontends.common import EXIT_OK, Command, add_model_arguments, load_model_from_args
+from coderemask.frontends.numbers import BATCH, COUNT, SECONDS, SEED, NumberError, Range
 
 if TYPE_CHECKING:
-    from ..tasks import Mode
+    from coderemask.tasks import Mode
 
 PROTOCOL_VERSION = 1
 MODES = ("complete", "fix")
@@ -67,7 +67,7 @@ def _field(raw: dict, name: str, kinds: type | tuple[type, ...], *, required: bo
     if isinstance(value, bool) or not isinstance(value, kinds):
         names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
         raise ProtocolError("bad_request", f"field {name!r} must be {names}, not {json.dumps(value)[:60]}")
-    for text in (value if isinstance(value, list) else [value]):
+    for text in value if isinstance(value, list) else [value]:
         if isinstance(text, str):
             _unicode(text, name)
     return value
@@ -78,8 +78,10 @@ def _unicode(text: str, name: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ProtocolError("bad_input", f"field {name!r} is not valid Unicode text: a lone surrogate "
-                                         f"{text[exc.start]!r} at character {exc.start}") from None
+        raise ProtocolError(
+            "bad_input",
+            f"field {name!r} is not valid Unicode text: a lone surrogate {text[exc.start]!r} at character {exc.start}",
+        ) from None
 
 
 def _number(value: Any, allowed: Range, where: str) -> Any:
@@ -113,10 +115,18 @@ def parse_request(raw: Any) -> Request:
     candidates = _number(raw.get("candidates"), BATCH, "field 'candidates'")
     seed = _number(raw.get("seed"), SEED, "field 'seed'")
     return Request(
-        id=raw.get("id"), mode=mode, file=Path(_field(raw, "file", str, required=True)),
-        text=_field(raw, "text", str), line=line, function=function, tests=tests,
-        policy=_field(raw, "policy", str) or "combined", candidates=candidates or 4,
-        seed=seed or 0, budget=budget, python=_field(raw, "python", str),
+        id=raw.get("id"),
+        mode=mode,
+        file=Path(_field(raw, "file", str, required=True)),
+        text=_field(raw, "text", str),
+        line=line,
+        function=function,
+        tests=tests,
+        policy=_field(raw, "policy", str) or "combined",
+        candidates=candidates or 4,
+        seed=seed or 0,
+        budget=budget,
+        python=_field(raw, "python", str),
     )
 
 
@@ -156,8 +166,15 @@ class Server:
             self.emit({"id": request_id, "event": "result", "status": "shutdown"})
             return False
         if method == "hello":
-            self.emit({"id": request_id, "event": "result", "status": "ready", "protocol": PROTOCOL_VERSION,
-                       "modes": list(MODES)})
+            self.emit(
+                {
+                    "id": request_id,
+                    "event": "result",
+                    "status": "ready",
+                    "protocol": PROTOCOL_VERSION,
+                    "modes": list(MODES),
+                }
+            )
             return True
         try:
             if method != "repair":
@@ -168,47 +185,72 @@ class Server:
         except CoderemaskError as exc:
             self.emit({"id": request_id, "event": "error", "code": "bad_input", "message": str(exc)})
         except Exception as exc:  # noqa: BLE001 - the server must outlive any one request
-            self.emit({"id": request_id, "event": "error", "code": "internal",
-                       "message": f"{type(exc).__name__}: {exc}"})
+            self.emit(
+                {"id": request_id, "event": "error", "code": "internal", "message": f"{type(exc).__name__}: {exc}"}
+            )
         return True
 
     def serve(self, req: Request) -> dict:
         """Run one request; emits progress and returns the result object."""
-        from ..interpreter import test_python
-        from ..policy import policy_config
-        from ..results import Budget
-        from ..source import TargetSpec
-        from ..tasks import file_task, run_task
+        from coderemask.interpreter import test_python
+        from coderemask.policy import policy_config
+        from coderemask.results import Budget
+        from coderemask.source import TargetSpec
+        from coderemask.tasks import file_task, run_task
 
         policy_config(req.policy)  # an unknown name is a bad request, before any work
         spec = TargetSpec(str(req.file), qualname=req.function, line=req.line)
-        task = file_task(spec, req.mode, tests=req.tests, text=req.text,  # refuses unknown test ids
-                         python=test_python(req.python))
-        from ..repair import RepairConfig  # imports torch: only for a request to serve
+        task = file_task(
+            spec,
+            req.mode,
+            tests=req.tests,
+            text=req.text,  # refuses unknown test ids
+            python=test_python(req.python),
+        )
+        from coderemask.repair import RepairConfig  # imports torch: only for a request to serve
 
         defaults = Budget()
-        budget = Budget(max_nfe=int(req.budget.get("max_nfe", defaults.max_nfe)),
-                        max_rounds=int(req.budget.get("max_rounds", defaults.max_rounds)),
-                        max_seconds=float(req.budget.get("timeout", defaults.max_seconds)))
+        budget = Budget(
+            max_nfe=int(req.budget.get("max_nfe", defaults.max_nfe)),
+            max_rounds=int(req.budget.get("max_rounds", defaults.max_rounds)),
+            max_seconds=float(req.budget.get("timeout", defaults.max_seconds)),
+        )
         config = RepairConfig(policy=req.policy, candidates=req.candidates, seed=req.seed, budget=budget)
 
         def on_round(rnd) -> None:
             best = rnd.best
-            self.emit({"id": req.id, "event": "progress", "round": rnd.index + 1, "nfe": rnd.nfe,
-                       "seconds": round(rnd.seconds, 3), "parses": best.parses, "tests_passed": best.passed,
-                       "tests_total": best.total})
+            self.emit(
+                {
+                    "id": req.id,
+                    "event": "progress",
+                    "round": rnd.index + 1,
+                    "nfe": rnd.nfe,
+                    "seconds": round(rnd.seconds, 3),
+                    "parses": best.parses,
+                    "tests_passed": best.passed,
+                    "tests_total": best.total,
+                }
+            )
 
         done = run_task(task, req.mode, self.model, config, on_round=on_round)
         result, new_code, reason = done.result, done.code, done.result.reason
         span = task.span_in_file
         return {
-            "id": req.id, "event": "result", "status": result.status, "reason": reason,
-            "function": task.target.qualname, "text": new_code,
+            "id": req.id,
+            "event": "result",
+            "status": result.status,
+            "reason": reason,
+            "function": task.target.qualname,
+            "text": new_code,
             "range": {"start": position(task.file_text, span.start), "end": position(task.file_text, span.end)},
             "diff": task.diff(done.new_text),
-            "summary": (f"{result.status}{': ' + reason if reason else ''} ({task.tests_described}; "
-                        f"NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)"),
-            "nfe": result.nfe, "seconds": round(result.seconds, 3), "rounds": len(result.rounds),
+            "summary": (
+                f"{result.status}{': ' + reason if reason else ''} ({task.tests_described}; "
+                f"NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds)"
+            ),
+            "nfe": result.nfe,
+            "seconds": round(result.seconds, 3),
+            "rounds": len(result.rounds),
         }
 
 
@@ -235,5 +277,6 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMAND = Command("editor", "serve fix/complete requests as JSON lines on stdin/stdout (for editor scripts)",
-                  _add_arguments, _run)
+COMMAND = Command(
+    "editor", "serve fix/complete requests as JSON lines on stdin/stdout (for editor scripts)", _add_arguments, _run
+)

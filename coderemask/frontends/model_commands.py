@@ -10,25 +10,38 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
-from .numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED, SHARE
+from coderemask.frontends.common import EXIT_OK, Command, UsageError, add_model_arguments, load_model_from_args
+from coderemask.frontends.numbers import BATCH, COUNT, COUNT_OR_ZERO, MINUTES, NON_NEGATIVE, POSITIVE, SEED, SHARE
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--corpus", nargs="+", type=Path, metavar="DIR",
-                   help="folders of .py files (default: the standard library and site-packages)")
-    p.add_argument("--data", type=Path, default=Path("runs/data"),
-                   help="where the prepared corpus, tokenizer and token streams live (default: runs/data)")
+    p.add_argument(
+        "--corpus",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="folders of .py files (default: the standard library and site-packages)",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=Path("runs/data"),
+        help="where the prepared corpus, tokenizer and token streams live (default: runs/data)",
+    )
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default: runs/train)")
     p.add_argument("--prepare-only", action="store_true", help="build corpus and tokenizer, then stop")
-    p.add_argument("--max-corpus-mb", type=POSITIVE.arg, default=120.0, help="keep at most this much text (default 120)")
+    p.add_argument(
+        "--max-corpus-mb", type=POSITIVE.arg, default=120.0, help="keep at most this much text (default 120)"
+    )
     p.add_argument("--vocab-size", type=COUNT.arg, default=8192)
     p.add_argument("--size", default="small", help="model size: test, tiny, small, base (default small)")
     p.add_argument("--seq-len", type=COUNT.arg, default=256)
     p.add_argument("--batch-size", type=BATCH.arg, default=32)
     p.add_argument("--lr", type=POSITIVE.arg, default=1.5e-3)
     p.add_argument("--steps", type=COUNT.arg, default=100_000, help="stop after this many optimizer steps")
-    p.add_argument("--minutes", type=MINUTES.arg, default=None, help="stop after this many minutes (the LR schedule follows)")
+    p.add_argument(
+        "--minutes", type=MINUTES.arg, default=None, help="stop after this many minutes (the LR schedule follows)"
+    )
     p.add_argument("--eval-every", type=COUNT.arg, default=200)
     p.add_argument("--checkpoint-every", type=COUNT.arg, default=100)
     p.add_argument("--seed", type=SEED.arg, default=0)
@@ -36,19 +49,30 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-bf16", action="store_true", help="train in fp32 instead of bf16 autocast")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--fine-tune", metavar="FOLDER", help="start from this checkpoint (e.g. the embedded model)")
-    p.add_argument("--corrupt-share", type=SHARE.arg, default=0.0,
-                   help="share of windows corrupted with realistic token edits (identifier, operator, number) "
-                        "instead of masked; the model restores them (default 0: the plain MDLM objective)")
-    p.add_argument("--detector", action="store_true",
-                   help="also train a bug-detector head on the corrupted windows (needs --corrupt-share > 0); "
-                        "saved as detector/ beside the model; --fine-tune from a folder without one starts it "
-                        "from the model's encoder")
-    p.add_argument("--detector-weight", type=POSITIVE.arg, default=1.0,
-                   help="lambda in loss = MLM loss + lambda * detector cross-entropy (default 1)")
+    p.add_argument(
+        "--corrupt-share",
+        type=SHARE.arg,
+        default=0.0,
+        help="share of windows corrupted with realistic token edits (identifier, operator, number) "
+        "instead of masked; the model restores them (default 0: the plain MDLM objective)",
+    )
+    p.add_argument(
+        "--detector",
+        action="store_true",
+        help="also train a bug-detector head on the corrupted windows (needs --corrupt-share > 0); "
+        "saved as detector/ beside the model; --fine-tune from a folder without one starts it "
+        "from the model's encoder",
+    )
+    p.add_argument(
+        "--detector-weight",
+        type=POSITIVE.arg,
+        default=1.0,
+        help="lambda in loss = MLM loss + lambda * detector cross-entropy (default 1)",
+    )
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from ..training.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
+    from coderemask.training.train import TrainConfig, check_fine_tune_folder, load_for_fine_tune, prepare, train
 
     if args.corpus:
         for folder in args.corpus:
@@ -64,24 +88,49 @@ def _run_train(args: argparse.Namespace) -> int:
         log = lambda s: print(s, file=sys.stderr)  # noqa: E731
         # a fine-tuned model keeps its vocabulary: encode the new corpus with the checkpoint's tokenizer
         tokenizer = load_for_fine_tune(args.fine_tune)[1] if args.fine_tune else None
-        manifest = prepare(args.data, args.corpus, vocab_size=args.vocab_size, max_bytes=max_bytes,
-                           tokenizer=tokenizer, log=log)
+        manifest = prepare(
+            args.data, args.corpus, vocab_size=args.vocab_size, max_bytes=max_bytes, tokenizer=tokenizer, log=log
+        )
         if args.prepare_only:
-            print(json.dumps({k: manifest[k] for k in ("train_files", "val_files", "train_tokens", "val_tokens",
-                                                         "dropped", "decontaminated_functions")}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        k: manifest[k]
+                        for k in (
+                            "train_files",
+                            "val_files",
+                            "train_tokens",
+                            "val_tokens",
+                            "dropped",
+                            "decontaminated_functions",
+                        )
+                    },
+                    indent=2,
+                )
+            )
             return EXIT_OK
     if args.fine_tune and not (args.data / "train.bin").exists():
         raise UsageError(f"--fine-tune needs a prepared corpus: pass --corpus DIR (none in {str(args.data)!r})")
     cfg = TrainConfig(
-        data_dir=str(args.data), out_dir=str(args.out), size=args.size, seq_len=args.seq_len,
-        batch_size=args.batch_size, lr=args.lr, max_steps=args.steps, max_minutes=args.minutes,
-        eval_every=args.eval_every, checkpoint_every=args.checkpoint_every, seed=args.seed,
-        bf16=not args.no_bf16, threads=args.threads, fine_tune=args.fine_tune,
+        data_dir=str(args.data),
+        out_dir=str(args.out),
+        size=args.size,
+        seq_len=args.seq_len,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_steps=args.steps,
+        max_minutes=args.minutes,
+        eval_every=args.eval_every,
+        checkpoint_every=args.checkpoint_every,
+        seed=args.seed,
+        bf16=not args.no_bf16,
+        threads=args.threads,
+        fine_tune=args.fine_tune,
         masking={"p_corrupt": args.corrupt_share} if args.corrupt_share else {},
-        detector=args.detector, detector_weight=args.detector_weight,
+        detector=args.detector,
+        detector_weight=args.detector_weight,
     )
-    folder = train(cfg, resume=args.resume, log=lambda s: print(s, file=sys.stderr),
-                   progress=sys.stderr.isatty())
+    folder = train(cfg, resume=args.resume, log=lambda s: print(s, file=sys.stderr), progress=sys.stderr.isatty())
     print(str(folder))
     return EXIT_OK
 
@@ -93,9 +142,15 @@ def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=COUNT.arg, default=None, help="denoising steps (default: one per slot)")
     p.add_argument("--unmask", default="confidence", help="random, confidence, margin, entropy")
     p.add_argument("--remask", default="none", help="none, cap, rescale, conf, loop, threshold")
-    p.add_argument("--eta", type=NON_NEGATIVE.arg, default=0.0, help="ReMDM remasking strength (cap, rescale, conf, loop)")
-    p.add_argument("--remask-threshold", type=NON_NEGATIVE.arg, default=None,
-                   help="remask=threshold: send back decoded tokens whose probability falls below this")
+    p.add_argument(
+        "--eta", type=NON_NEGATIVE.arg, default=0.0, help="ReMDM remasking strength (cap, rescale, conf, loop)"
+    )
+    p.add_argument(
+        "--remask-threshold",
+        type=NON_NEGATIVE.arg,
+        default=None,
+        help="remask=threshold: send back decoded tokens whose probability falls below this",
+    )
     p.add_argument("--temperature", type=NON_NEGATIVE.arg, default=0.0)
     p.add_argument("--seed", type=SEED.arg, default=0)
 
@@ -113,14 +168,19 @@ def _read_template(value: str) -> tuple[str, str]:
 
 
 def _run_sample(args: argparse.Namespace) -> int:
-    from ..infill import fill, parse_template
-    from ..sampler import SamplerConfig
+    from coderemask.infill import fill, parse_template
+    from coderemask.sampler import SamplerConfig
 
     text, where = _read_template(args.template)
     template = parse_template(text, where=where)
-    config = SamplerConfig(unmask=args.unmask, remask=args.remask, temperature=args.temperature,
-                           seed=args.seed, **({"eta": args.eta} if args.eta else {}),
-                           **({"remask_threshold": args.remask_threshold} if args.remask_threshold else {}))
+    config = SamplerConfig(
+        unmask=args.unmask,
+        remask=args.remask,
+        temperature=args.temperature,
+        seed=args.seed,
+        **({"eta": args.eta} if args.eta else {}),
+        **({"remask_threshold": args.remask_threshold} if args.remask_threshold else {}),
+    )
     model = load_model_from_args(args)
     for i, out in enumerate(fill(model, template, config, samples=args.samples, steps=args.steps)):
         if args.samples > 1:
@@ -133,39 +193,61 @@ def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument("--windows", type=COUNT.arg, default=128, help="held-out windows for ELBO and token accuracy")
     p.add_argument("--span-windows", type=COUNT.arg, default=100, help="held-out windows for span recovery")
-    p.add_argument("--infilling", type=Path, default=None,
-                   help="HumanEval-SingleLineInfilling JSONL(.gz) (default: ../shared/data when present)")
-    p.add_argument("--infill-limit", type=COUNT_OR_ZERO.arg, default=100, help="seeded subset of infilling tasks (0 = all)")
+    p.add_argument(
+        "--infilling",
+        type=Path,
+        default=None,
+        help="HumanEval-SingleLineInfilling JSONL(.gz) (default: ../shared/data when present)",
+    )
+    p.add_argument(
+        "--infill-limit", type=COUNT_OR_ZERO.arg, default=100, help="seeded subset of infilling tasks (0 = all)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
 
 
 def _default_infilling() -> Path | None:
-    from ..training.corpus import default_eval_sets
+    from coderemask.training.corpus import default_eval_sets
 
     return next((p for p in default_eval_sets() if p.name.startswith("HumanEval-SingleLineInfilling")), None)
 
 
 def _run_model_eval(args: argparse.Namespace) -> int:
-    from ..evaluation.model_quality import evaluate_model
-    from ..signals.execution import passes
+    from coderemask.evaluation.model_quality import evaluate_model
+    from coderemask.signals.execution import passes
 
     infilling = args.infilling or _default_infilling()
     if infilling is not None and not infilling.is_file():
         raise UsageError(f"--infilling {str(infilling)!r}: no such file")
     model = load_model_from_args(args)
     report = evaluate_model(
-        model, args.model, windows=args.windows, span_windows=args.span_windows, infilling_path=infilling,
-        infill_limit=args.infill_limit or None, run_programs=passes,
-        log=lambda s: print(s, file=sys.stderr))
+        model,
+        args.model,
+        windows=args.windows,
+        span_windows=args.span_windows,
+        infilling_path=infilling,
+        infill_limit=args.infill_limit or None,
+        run_programs=passes,
+        log=lambda s: print(s, file=sys.stderr),
+    )
     print(report.to_json() if args.json else report.to_markdown())
     return EXIT_OK
 
 
 COMMANDS: list[Command] = [
-    Command("sample", "fill [MASK] slots in a text with a model (a quick look at what it writes)",
-            _add_sample_arguments, _run_sample),
-    Command("model-eval", "measure a checkpoint: ELBO, token/span/operator accuracy, identifier slots, "
-                          "detector localization, infilling pass rate",
-            _add_model_eval_arguments, _run_model_eval),
-    Command("train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train),
+    Command(
+        "sample",
+        "fill [MASK] slots in a text with a model (a quick look at what it writes)",
+        _add_sample_arguments,
+        _run_sample,
+    ),
+    Command(
+        "model-eval",
+        "measure a checkpoint: ELBO, token/span/operator accuracy, identifier slots, "
+        "detector localization, infilling pass rate",
+        _add_model_eval_arguments,
+        _run_model_eval,
+    ),
+    Command(
+        "train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train
+    ),
 ]

@@ -13,7 +13,7 @@ import argparse
 import math
 from dataclasses import dataclass
 
-from ..errors import CoderemaskError
+from coderemask.errors import CoderemaskError
 
 
 class NumberError(CoderemaskError, ValueError):
@@ -38,11 +38,17 @@ class Range:
 
     def check(self, value: object, where: str) -> int | float:
         """``value`` if it is in range, else NumberError naming ``where`` and the value."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-                self.integer and not isinstance(value, int)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (self.integer and not isinstance(value, int))
+        ):
             raise NumberError(f"{where} is {_short(value)}: must be {self.describe()}")
-        if (isinstance(value, float) and not math.isfinite(value)) or not self.low <= value <= self.high or (
-                self.open_low and value == self.low):
+        if (
+            (isinstance(value, float) and not math.isfinite(value))
+            or not self.low <= value <= self.high
+            or (self.open_low and value == self.low)
+        ):
             raise NumberError(f"{where} is {_short(value)}: must be {self.describe()}")
         return value
 

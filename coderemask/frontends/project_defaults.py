@@ -21,9 +21,8 @@ import argparse
 from pathlib import Path
 from typing import Any, Iterable
 
-from .. import tomlcompat
-from .common import UsageError
-
+from coderemask import tomlcompat
+from coderemask.frontends.common import UsageError
 
 #: Keys of ``[tool.coderemask]`` (dashes or underscores) and the argparse ``dest`` they set.
 KEYS: dict[str, str] = {
@@ -104,7 +103,9 @@ def apply_defaults(subparsers: Iterable[argparse.ArgumentParser], source: Path, 
                 key = next(k for k, d in KEYS.items() if d == action.dest)
                 raise UsageError(f"{source}: [tool.coderemask] {key} = {text!r}: {exc}") from None
             if action.choices is not None and changes[action.dest] not in action.choices:
-                raise UsageError(f"{source}: [tool.coderemask] {action.dest} = {text!r}: must be one of "
-                                 f"{', '.join(map(str, action.choices))}")
+                raise UsageError(
+                    f"{source}: [tool.coderemask] {action.dest} = {text!r}: must be one of "
+                    f"{', '.join(map(str, action.choices))}"
+                )
         if changes:
             parser.set_defaults(**changes)

@@ -16,26 +16,50 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..signals.timing import TimeLimits
-from .common import (EXIT_INTERRUPTED, EXIT_NOT_SOLVED, EXIT_OK, Command, add_model_arguments,
-                     add_python_argument, load_model_from_args)
-from .numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
+from coderemask.frontends.common import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_SOLVED,
+    EXIT_OK,
+    Command,
+    add_model_arguments,
+    add_python_argument,
+    load_model_from_args,
+)
+from coderemask.frontends.numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
+from coderemask.signals.timing import TimeLimits
 
 if TYPE_CHECKING:
-    from ..results import RepairResult
-    from ..tasks import FileTask
+    from coderemask.results import RepairResult
+    from coderemask.tasks import FileTask
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="FILE::FUNC", help="the function, e.g. pkg/mod.py::Class.method or FILE:LINE")
-    p.add_argument("--test", action="append", dest="tests", metavar="NODEID",
-                   help="a pytest node id to run (repeatable); default: see the command's help")
-    p.add_argument("--project", type=Path, default=None, help="project root (default: pytest's rootdir for FILE and the --test ids run from here)")
+    p.add_argument(
+        "--test",
+        action="append",
+        dest="tests",
+        metavar="NODEID",
+        help="a pytest node id to run (repeatable); default: see the command's help",
+    )
+    p.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        help="project root (default: pytest's rootdir for FILE and the --test ids run from here)",
+    )
     add_repair_arguments(p, per="")
-    p.add_argument("--timeout", type=SECONDS.arg, default=300.0,
-                   help="seconds in all, from start-up (baseline tests and model load included; default 300)")
-    p.add_argument("--write", action="store_true",
-                   help="apply the change to FILE (atomically; `coderemask undo FILE` takes it back)")
+    p.add_argument(
+        "--timeout",
+        type=SECONDS.arg,
+        default=300.0,
+        help="seconds in all, from start-up (baseline tests and model load included; default 300)",
+    )
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="apply the change to FILE (atomically; `coderemask undo FILE` takes it back)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a diff")
     p.add_argument("--explain", action="store_true", help="print which spans were remasked each round, and why")
 
@@ -45,57 +69,98 @@ def add_repair_arguments(p: argparse.ArgumentParser, *, per: str) -> None:
 
     ``per``: how the NFE and round budgets count, e.g. " per function" ("" = in all).
     """
-    from ..policy import POLICIES
+    from coderemask.policy import POLICIES
 
     add_model_arguments(p)
-    p.add_argument("--policy", default="combined",
-                   help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()))
+    p.add_argument(
+        "--policy",
+        default="combined",
+        help="remask policy: " + "; ".join(f"{name} ({preset.help})" for name, preset in POLICIES.items()),
+    )
     p.add_argument("--max-nfe", type=COUNT.arg, default=512, help=f"forward passes{per or ' in all'} (default 512)")
-    p.add_argument("--max-rounds", type=COUNT.arg, default=1000,
-                   help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds "
-                        "decide (default 1000)")
-    p.add_argument("--max-candidates", type=COUNT.arg, default=100_000,
-                   help=f"candidates the tests check{per or ' in all'}: search edits and rewrites (default 100000)")
+    p.add_argument(
+        "--max-rounds",
+        type=COUNT.arg,
+        default=1000,
+        help=f"rounds{per}, a cap: a search round tests one batch of candidates, so the seconds decide (default 1000)",
+    )
+    p.add_argument(
+        "--max-candidates",
+        type=COUNT.arg,
+        default=100_000,
+        help=f"candidates the tests check{per or ' in all'}: search edits and rewrites (default 100000)",
+    )
     p.add_argument("--candidates", type=BATCH.arg, default=4, help="candidates per round, one batch (default 4)")
     p.add_argument("--seed", type=SEED.arg, default=0)
     limits = TimeLimits()
-    p.add_argument("--test-timeout", type=SECONDS.arg, default=limits.ceiling,
-                   help=f"seconds per test, the ceiling of every limit below (default {limits.ceiling:g})")
-    p.add_argument("--test-timeout-factor", type=POSITIVE.arg, default=limits.factor,
-                   help="a candidate's test may take this many times the original's duration "
-                        f"(default {limits.factor:g})")
-    p.add_argument("--test-timeout-floor", type=SECONDS.arg, default=limits.floor,
-                   help=f"but never less than this many seconds (default {limits.floor:g})")
-    p.add_argument("--hung-test-timeout", type=SECONDS.arg, default=limits.hung,
-                   help=f"seconds for a test that already times out on the original (default {limits.hung:g})")
+    p.add_argument(
+        "--test-timeout",
+        type=SECONDS.arg,
+        default=limits.ceiling,
+        help=f"seconds per test, the ceiling of every limit below (default {limits.ceiling:g})",
+    )
+    p.add_argument(
+        "--test-timeout-factor",
+        type=POSITIVE.arg,
+        default=limits.factor,
+        help=f"a candidate's test may take this many times the original's duration (default {limits.factor:g})",
+    )
+    p.add_argument(
+        "--test-timeout-floor",
+        type=SECONDS.arg,
+        default=limits.floor,
+        help=f"but never less than this many seconds (default {limits.floor:g})",
+    )
+    p.add_argument(
+        "--hung-test-timeout",
+        type=SECONDS.arg,
+        default=limits.hung,
+        help=f"seconds for a test that already times out on the original (default {limits.hung:g})",
+    )
     add_python_argument(p)
-    p.add_argument("--no-fork", dest="fork", action="store_false",
-                   help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
-                        "test setups a fork cannot keep)")
+    p.add_argument(
+        "--no-fork",
+        dest="fork",
+        action="store_false",
+        help="test every candidate in a fresh pytest process, not in forked sessions (slower; for "
+        "test setups a fork cannot keep)",
+    )
 
 
 def time_limits(args: argparse.Namespace) -> TimeLimits:
     """The per-test time limits the flags ask for (their values were checked as they were parsed)."""
-    return TimeLimits(floor=args.test_timeout_floor, factor=args.test_timeout_factor,
-                      hung=args.hung_test_timeout, ceiling=args.test_timeout)
+    return TimeLimits(
+        floor=args.test_timeout_floor,
+        factor=args.test_timeout_factor,
+        hung=args.hung_test_timeout,
+        ceiling=args.test_timeout,
+    )
 
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """Refuse an unknown policy (ConfigError) without importing torch; the numbers were checked
     as they were parsed (``numbers``)."""
-    from ..policy import policy_config
+    from coderemask.policy import policy_config
 
     policy_config(args.policy)  # an unknown name fails here, before the model loads
 
 
 def _config(args: argparse.Namespace):
-    from ..repair import RepairConfig  # imports torch
-    from ..results import Budget
+    from coderemask.repair import RepairConfig  # imports torch
+    from coderemask.results import Budget
 
     _check_arguments(args)
-    return RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
-                        budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_seconds=args.timeout,
-                                      max_candidates=args.max_candidates))
+    return RepairConfig(
+        policy=args.policy,
+        candidates=args.candidates,
+        seed=args.seed,
+        budget=Budget(
+            max_nfe=args.max_nfe,
+            max_rounds=args.max_rounds,
+            max_seconds=args.timeout,
+            max_candidates=args.max_candidates,
+        ),
+    )
 
 
 def _progress(args: argparse.Namespace):
@@ -111,16 +176,19 @@ def _progress(args: argparse.Namespace):
         tests = f"tests {best.passed}/{best.total}" if best.total is not None else "no tests"
         searched = best.rank is not None
         what = rnd.plan.reason if searched else f"{len(rnd.plan.spans)} span(s), {rnd.steps} steps"
-        line = (f"round {rnd.index + 1}: {what}, {rnd.cost_text()}, "
-                f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}"
-                f"{'' if searched else f', confidence {best.confidence:.2f}'}"
-                f"{'' if rnd.adopted else ' (kept the previous)'}")
+        line = (
+            f"round {rnd.index + 1}: {what}, {rnd.cost_text()}, "
+            f"{rnd.seconds:.1f}s; best: {'parses' if best.parses else 'does not parse'}, {tests}"
+            f"{'' if searched else f', confidence {best.confidence:.2f}'}"
+            f"{'' if rnd.adopted else ' (kept the previous)'}"
+        )
         if bar is not None:
             bar.update(rnd.nfe)
             bar.set_postfix_str(f"round {rnd.index + 1}, {tests}")
             bar.write(line, file=sys.stderr)
         else:
             print(line, file=sys.stderr, flush=True)
+
     return on_round
 
 
@@ -142,8 +210,10 @@ def explain(result, code_before: str) -> str:
                 verdict = "does not parse" if not a.parses else f"tests {a.passed}/{a.total}"
                 lines.append(f"   #{a.rank:<4} score {a.score:7.2f}  {verdict:<14} {a.edit}")
         best = rnd.best
-        lines.append(f"   -> best candidate: {'parses' if best.parses else 'does not parse'}"
-                     f"{'' if best.total is None else f', tests {best.passed}/{best.total}'}")
+        lines.append(
+            f"   -> best candidate: {'parses' if best.parses else 'does not parse'}"
+            f"{'' if best.total is None else f', tests {best.passed}/{best.total}'}"
+        )
         if rnd.adopted:
             code = best.code
     return "\n".join(lines)
@@ -153,22 +223,28 @@ def json_report(mode: str, task: FileTask, result: RepairResult, new_text: str) 
     """The ``--json`` document (schema ``coderemask.fix/1`` or ``coderemask.complete/1``): the
     file (relative to ``project``), the function, the diff ``fix`` prints, then the result's
     fields (``coderemask.result/1``) and how candidates were validated."""
-    from ..results import schema, to_dict
+    from coderemask.results import schema, to_dict
 
     stats = getattr(task.checker, "stats", None)
     result_fields = {k: v for k, v in to_dict(result).items() if k != "schema"}
-    return {"schema": schema(mode), "file": task.relpath, "project": str(task.project),
-            "qualname": task.target.qualname, "diff": task.diff(new_text), **result_fields,
-            **({"validation": stats.to_json()} if stats else {})}
+    return {
+        "schema": schema(mode),
+        "file": task.relpath,
+        "project": str(task.project),
+        "qualname": task.target.qualname,
+        "diff": task.diff(new_text),
+        **result_fields,
+        **({"validation": stats.to_json()} if stats else {}),
+    }
 
 
 def _run(mode: str):
     def run(args: argparse.Namespace) -> int:
-        from ..interpreter import test_python
-        from ..results import Failed, Solved, cost_text
-        from ..tasks import file_task, run_task
-        from ..backups import write_atomically
-        from ..writeback import check_writable, digest
+        from coderemask.backups import write_atomically
+        from coderemask.interpreter import test_python
+        from coderemask.results import Failed, Solved, cost_text
+        from coderemask.tasks import file_task, run_task
+        from coderemask.writeback import check_writable, digest
 
         # Bad input is refused before torch is imported: the flags, then the target and the
         # --test ids (file_task runs the named tests once on the original: the baseline).
@@ -176,19 +252,27 @@ def _run(mode: str):
         _check_arguments(args)
         limits = time_limits(args)
         python = test_python(args.python)
-        task = file_task(args.target, "complete" if mode == "complete" else "fix", tests=args.tests,
-                         project=args.project, test_timeout=limits.ceiling, time_limits=limits, fork=args.fork,
-                         cwd=Path.cwd(), python=python)
+        task = file_task(
+            args.target,
+            "complete" if mode == "complete" else "fix",
+            tests=args.tests,
+            project=args.project,
+            test_timeout=limits.ceiling,
+            time_limits=limits,
+            fork=args.fork,
+            cwd=Path.cwd(),
+            python=python,
+        )
         if args.write:
             check_writable(task.file_path)  # a read-only file is refused now, and again when writing
 
         config = _config(args)
         if mode == "complete" and not task.target.is_stub:
-            print(f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)",
-                  file=sys.stderr)
+            print(
+                f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)", file=sys.stderr
+            )
         before = digest(task.file_text)
-        print(f"{mode} {task.target.qualname} ({task.file_path}); checked by {task.tests_described}",
-              file=sys.stderr)
+        print(f"{mode} {task.target.qualname} ({task.file_path}); checked by {task.tests_described}", file=sys.stderr)
         model = load_model_from_args(args)
         left = max(args.timeout - (time.monotonic() - started), 0.01)
         config = replace(config, budget=replace(config.budget, max_seconds=left))
@@ -202,8 +286,11 @@ def _run(mode: str):
         else:
             print(task.diff(new_text), end="")
         cost = cost_text(result)
-        print(f"{result.status}: {result.reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
-              f"{'; ' + cost if cost else ''})", file=sys.stderr)
+        print(
+            f"{result.status}: {result.reason} (NFE {result.nfe}, {result.seconds:.1f}s, {len(result.rounds)} rounds"
+            f"{'; ' + cost if cost else ''})",
+            file=sys.stderr,
+        )
         if result.search is not None and result.search.searches:
             print(f"search: {result.search.describe()}", file=sys.stderr)
         stats = getattr(task.checker, "stats", None)
@@ -220,12 +307,18 @@ def _run(mode: str):
                 backup = write_atomically(task.file_path, new_text, expected_digest=before)
                 print(f"wrote {backup.file} (undo: coderemask undo {backup.file})", file=sys.stderr)
         return EXIT_OK if isinstance(result, Solved) else EXIT_NOT_SOLVED
+
     return run
 
 
 COMMANDS = [
-    Command("complete", "fill a stub function from its signature and docstring (checked by its examples or --test)",
-            _add_arguments, _run("complete")),
-    Command("fix", "repair a function until its tests pass (default: the project's tests)",
-            _add_arguments, _run("fix")),
+    Command(
+        "complete",
+        "fill a stub function from its signature and docstring (checked by its examples or --test)",
+        _add_arguments,
+        _run("complete"),
+    ),
+    Command(
+        "fix", "repair a function until its tests pass (default: the project's tests)", _add_arguments, _run("fix")
+    ),
 ]

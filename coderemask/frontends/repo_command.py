@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from .common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, load_model_from_args
-from .numbers import COUNT, SECONDS
-from .repair_commands import add_repair_arguments, time_limits
+from coderemask.frontends.common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, load_model_from_args
+from coderemask.frontends.numbers import COUNT, SECONDS
+from coderemask.frontends.repair_commands import add_repair_arguments, time_limits
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,21 +25,30 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--function-timeout", type=SECONDS.arg, default=300.0, help="seconds per function (default 300)")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression: which tests to consider")
     p.add_argument("--test", action="append", dest="tests", metavar="NODEID", help="only these tests (repeatable)")
-    p.add_argument("--pytest-arg", action="append", dest="pytest_args", default=[], metavar="ARG",
-                   help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)")
+    p.add_argument(
+        "--pytest-arg",
+        action="append",
+        dest="pytest_args",
+        default=[],
+        metavar="ARG",
+        help="an extra pytest argument, e.g. --pytest-arg=--runslow (repeatable)",
+    )
     add_repair_arguments(p, per=" per function")
-    p.add_argument("--write", action="store_true",
-                   help="apply the accepted patches (atomically; `coderemask undo FILE` takes one back)")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="apply the accepted patches (atomically; `coderemask undo FILE` takes one back)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..policy import policy_config
-    from ..interpreter import test_python
-    from ..project import select_project
-    from ..repair import RepairConfig
-    from ..repo import RepoError, fix_repo
-    from ..results import Budget
+    from coderemask.interpreter import test_python
+    from coderemask.policy import policy_config
+    from coderemask.project import select_project
+    from coderemask.repair import RepairConfig
+    from coderemask.repo import RepoError, fix_repo
+    from coderemask.results import Budget
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
@@ -50,15 +59,33 @@ def _run(args: argparse.Namespace) -> int:
         tests = [args.path.resolve().relative_to(selection.root).as_posix()]
     policy_config(args.policy)
     python = test_python(args.python)
-    config = RepairConfig(policy=args.policy, candidates=args.candidates, seed=args.seed,
-                          budget=Budget(max_nfe=args.max_nfe, max_rounds=args.max_rounds, max_candidates=args.max_candidates,
-                                        max_seconds=args.function_timeout))
+    config = RepairConfig(
+        policy=args.policy,
+        candidates=args.candidates,
+        seed=args.seed,
+        budget=Budget(
+            max_nfe=args.max_nfe,
+            max_rounds=args.max_rounds,
+            max_candidates=args.max_candidates,
+            max_seconds=args.function_timeout,
+        ),
+    )
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
-        report = fix_repo(selection.root, lambda: load_model_from_args(args), config=config, max_functions=args.max_functions,
-                          total_seconds=args.timeout, tests=tests, extra_args=extra, on_event=log,
-                          time_limits=time_limits(args), fork=args.fork, python=python)
+        report = fix_repo(
+            selection.root,
+            lambda: load_model_from_args(args),
+            config=config,
+            max_functions=args.max_functions,
+            total_seconds=args.timeout,
+            tests=tests,
+            extra_args=extra,
+            on_event=log,
+            time_limits=time_limits(args),
+            fork=args.fork,
+            python=python,
+        )
     except RepoError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -66,18 +93,23 @@ def _run(args: argparse.Namespace) -> int:
     else:
         for o in report.outcomes:
             fixed = f"; fixes {len(o.tests_fixed)} test(s)" if o.tests_fixed else ""
-            print(f"{o.status:9} {o.file}::{o.qualname} (suspicion {o.score:.2f}): {o.why}{fixed} "
-                  f"[NFE {o.nfe}, {o.seconds:.1f}s]")
+            print(
+                f"{o.status:9} {o.file}::{o.qualname} (suspicion {o.score:.2f}): {o.why}{fixed} "
+                f"[NFE {o.nfe}, {o.seconds:.1f}s]"
+            )
         for o in report.outcomes:
             if o.diff:
                 print(o.diff, end="")
-        print(f"failing tests: {len(report.failing_before)} before, {len(report.failing_after)} after "
-              f"({report.seconds:.1f}s)")
+        print(
+            f"failing tests: {len(report.failing_before)} before, {len(report.failing_after)} after "
+            f"({report.seconds:.1f}s)"
+        )
     if args.write:
         for backup in report.write():  # refuses (exit 2) a file that changed since the run read it
             log(f"wrote {backup.file} (undo: coderemask undo {backup.file})")
     return EXIT_OK if not report.failing_after else EXIT_NOT_SOLVED
 
 
-COMMAND = Command("repo", "find the functions behind a repo's failing tests, fix them, check for regressions",
-                  _add_arguments, _run)
+COMMAND = Command(
+    "repo", "find the functions behind a repo's failing tests, fix them, check for regressions", _add_arguments, _run
+)

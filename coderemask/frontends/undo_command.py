@@ -11,21 +11,27 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import EXIT_OK, Command
+from coderemask.frontends.common import EXIT_OK, Command
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", nargs="?", type=Path, metavar="FILE",
-                   help="the file to restore (default: the file coderemask wrote last)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="the file to restore (default: the file coderemask wrote last)",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..backups import undo
+    from coderemask.backups import undo
 
     backup = undo(args.file)
     print(f"restored {backup.file} as it was before coderemask wrote it ({backup.when()})", file=sys.stderr)
     return EXIT_OK
 
 
-COMMAND = Command("undo", "restore a file as it was before the last `fix --write` / `repo --write` changed it",
-                  _add_arguments, _run)
+COMMAND = Command(
+    "undo", "restore a file as it was before the last `fix --write` / `repo --write` changed it", _add_arguments, _run
+)

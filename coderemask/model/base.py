@@ -46,9 +46,7 @@ class Denoiser(Protocol):
     nfe: int
     max_length: int | None
 
-    def logits(
-        self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None
-    ) -> torch.Tensor:
+    def logits(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """ids: LongTensor[B, L]; attention_mask: LongTensor[B, L] (1 = real token) or None.
 
         Returns FloatTensor[B, L, V] (fp32): logits for the token at each position.
@@ -64,8 +62,9 @@ class Denoiser(Protocol):
         ...
 
 
-def fit_context(prefix: Sequence[int], suffix: Sequence[int], body_tokens: int,
-                max_length: int | None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def fit_context(
+    prefix: Sequence[int], suffix: Sequence[int], body_tokens: int, max_length: int | None
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The end of ``prefix`` and the start of ``suffix`` (the context nearest the body) that fit
     beside ``body_tokens`` within ``max_length`` (None: all of both). When they must shrink, each
     keeps its share of the room in proportion to its length; the body is never cut, so a body

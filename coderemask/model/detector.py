@@ -42,8 +42,10 @@ class TokenDetector:
     def probabilities(self, ids: torch.Tensor, attention_mask: torch.Tensor | None = None) -> torch.Tensor:
         """ids: LongTensor[B, L]; attention_mask: [B, L] (1 = real) or None -> FloatTensor[B, L] (cpu, fp32)."""
         with torch.inference_mode():
-            out = self.model(input_ids=ids.to(self.device),
-                             attention_mask=None if attention_mask is None else attention_mask.to(self.device))
+            out = self.model(
+                input_ids=ids.to(self.device),
+                attention_mask=None if attention_mask is None else attention_mask.to(self.device),
+            )
             return out.logits.float().softmax(-1)[..., CORRUPTED].cpu()
 
     def score_text(self, text: str) -> tuple[list[tuple[int, int]], list[float]]:
@@ -84,8 +86,9 @@ class LazyDetector:
         return self._loaded
 
 
-def load_detector(folder: str | Path, *, device: torch.device | str = "cpu",
-                  dtype: torch.dtype = torch.float32) -> TokenDetector:
+def load_detector(
+    folder: str | Path, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+) -> TokenDetector:
     """``AutoModelForTokenClassification`` + ``AutoTokenizer`` from ``folder`` (no network)."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -93,11 +96,15 @@ def load_detector(folder: str | Path, *, device: torch.device | str = "cpu",
         tokenizer = AutoTokenizer.from_pretrained(folder)
         model = AutoModelForTokenClassification.from_pretrained(folder, dtype=dtype).to(device)
     except Exception as e:  # a loading boundary: corrupt files raise many kinds
-        raise ModelLoadError(f"could not load the detector in {str(folder)!r}: {type(e).__name__}: "
-                             f"{str(e).strip().splitlines()[0] if str(e).strip() else ''}") from e
+        raise ModelLoadError(
+            f"could not load the detector in {str(folder)!r}: {type(e).__name__}: "
+            f"{str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+        ) from e
     if model.config.num_labels != len(LABELS):
-        raise ModelLoadError(f"the detector in {str(folder)!r} has {model.config.num_labels} labels; "
-                             f"a detector has {len(LABELS)} ({', '.join(LABELS.values())})")
+        raise ModelLoadError(
+            f"the detector in {str(folder)!r} has {model.config.num_labels} labels; "
+            f"a detector has {len(LABELS)} ({', '.join(LABELS.values())})"
+        )
     return TokenDetector(model, tokenizer, _max_length(model.config))
 
 

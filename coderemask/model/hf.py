@@ -49,9 +49,7 @@ def _key_padding_4d(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.T
     keep = attention_mask.bool()[:, None, None, :].expand(b, 1, n, n)
     if dtype == torch.bool:
         return keep
-    return torch.zeros(keep.shape, dtype=dtype, device=keep.device).masked_fill(
-        ~keep, torch.finfo(dtype).min
-    )
+    return torch.zeros(keep.shape, dtype=dtype, device=keep.device).masked_fill(~keep, torch.finfo(dtype).min)
 
 
 def _padding_args(model: Any, ids: torch.Tensor, attention_mask: torch.Tensor | None) -> dict[str, Any]:
@@ -67,9 +65,7 @@ def _dream_args(model: Any, ids: torch.Tensor, attention_mask: torch.Tensor | No
     }
 
 
-def _forced_bidirectional_args(
-    model: Any, ids: torch.Tensor, attention_mask: torch.Tensor | None
-) -> dict[str, Any]:
+def _forced_bidirectional_args(model: Any, ids: torch.Tensor, attention_mask: torch.Tensor | None) -> dict[str, Any]:
     if attention_mask is None:
         attention_mask = torch.ones_like(ids)
     eager = model.config._attn_implementation == "eager"
@@ -216,6 +212,4 @@ class HFDenoiser:
         if isinstance(ids, torch.Tensor):
             ids = ids.tolist()
         kept = [int(i) for i in ids if int(i) not in self._dropped]
-        return self.tokenizer.decode(
-            kept, skip_special_tokens=False, clean_up_tokenization_spaces=False
-        )
+        return self.tokenizer.decode(kept, skip_special_tokens=False, clean_up_tokenization_spaces=False)

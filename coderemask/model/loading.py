@@ -53,17 +53,13 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     return dev
 
 
-def pick_dtype(
-    dtype: str | torch.dtype | None = None, device: torch.device | None = None
-) -> torch.dtype:
+def pick_dtype(dtype: str | torch.dtype | None = None, device: torch.device | None = None) -> torch.dtype:
     """The requested dtype (a torch dtype or one of ``DTYPES``), else bf16 on CUDA, fp32 elsewhere."""
     if isinstance(dtype, torch.dtype):
         return dtype
     if dtype is None:
         cuda = device is not None and device.type == "cuda"
-        return torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else (
-            torch.float16 if cuda else torch.float32
-        )
+        return torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else (torch.float16 if cuda else torch.float32)
     try:
         return DTYPES[str(dtype).lower()]
     except KeyError:
@@ -82,9 +78,7 @@ class ResolvedSpec:
 
 def has_weights(folder: Path) -> bool:
     """Whether ``folder`` holds a config.json and at least one weights file."""
-    return (folder / "config.json").is_file() and any(
-        any(folder.glob(pattern)) for pattern in WEIGHT_PATTERNS
-    )
+    return (folder / "config.json").is_file() and any(any(folder.glob(pattern)) for pattern in WEIGHT_PATTERNS)
 
 
 def resolve_spec(spec: str | Path) -> ResolvedSpec:
@@ -124,9 +118,7 @@ def _check_folder(path: Path, spec: str) -> None:
     if not (path / "config.json").is_file():
         raise ModelLoadError(f"model folder {spec!r} has no config.json (is it a transformers checkpoint?)")
     if not has_weights(path):
-        raise ModelLoadError(
-            f"model folder {spec!r} has no weights (none of {', '.join(WEIGHT_PATTERNS)})"
-        )
+        raise ModelLoadError(f"model folder {spec!r} has no weights (none of {', '.join(WEIGHT_PATTERNS)})")
 
 
 @contextlib.contextmanager

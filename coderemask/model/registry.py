@@ -64,9 +64,7 @@ class Family:
         if self.loader not in LOADERS:
             raise ConfigError(f"family {self.name!r}: loader {self.loader!r} is not one of {LOADERS}")
         if self.attention not in ATTENTION_STYLES:
-            raise ConfigError(
-                f"family {self.name!r}: attention {self.attention!r} is not one of {ATTENTION_STYLES}"
-            )
+            raise ConfigError(f"family {self.name!r}: attention {self.attention!r} is not one of {ATTENTION_STYLES}")
 
     @property
     def force_bidirectional(self) -> bool:
@@ -146,9 +144,7 @@ def get_family(name: str | Family) -> Family:
     try:
         return FAMILIES[name]
     except KeyError:
-        raise ConfigError(
-            f"unknown model family {name!r}; known families: {', '.join(FAMILIES)}"
-        ) from None
+        raise ConfigError(f"unknown model family {name!r}; known families: {', '.join(FAMILIES)}") from None
 
 
 def detect_family(config: Mapping[str, Any], *, source: str = "config") -> Family:
@@ -183,9 +179,7 @@ def _masked_lm_model_types() -> frozenset[str]:
 
 def _check_id(token_id: int, what: str, source: str, vocab_size: int) -> int:
     if not 0 <= int(token_id) < vocab_size:
-        raise ConfigError(
-            f"{what} id {token_id} (from {source}) is outside the model vocabulary of size {vocab_size}"
-        )
+        raise ConfigError(f"{what} id {token_id} (from {source}) is outside the model vocabulary of size {vocab_size}")
     return int(token_id)
 
 

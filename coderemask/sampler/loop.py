@@ -87,9 +87,7 @@ def denoise(
             if not state.masked.any() and sampler.idle(state, step_index=step_index, n_steps=n_steps):
                 continue  # e.g. ReMDM after the last token, where the schedule leaves no room
             logits = model.logits(state.ids, state.attention_mask)
-            out = sampler.step(
-                logits, state, step_index=step_index, n_steps=n_steps, generator=generator
-            )
+            out = sampler.step(logits, state, step_index=step_index, n_steps=n_steps, generator=generator)
             state = _keep_fixed(state, out.state)
             last = StepOutput(
                 state=state,

@@ -45,10 +45,7 @@ class Registry(Generic[T]):
         try:
             return self._classes[name]
         except (KeyError, TypeError):
-            raise ConfigError(
-                f"{where}={name!r}: unknown {self.kind}; known: {', '.join(self._classes)}"
-            ) from None
+            raise ConfigError(f"{where}={name!r}: unknown {self.kind}; known: {', '.join(self._classes)}") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._classes
-

@@ -101,9 +101,7 @@ class SamplerConfig:
             if not ok(value):
                 raise ConfigError(f"SamplerConfig.{name}={value!r}: {requirement}")
         if self.t_off >= self.t_on:
-            raise ConfigError(
-                f"SamplerConfig.t_off={self.t_off!r}: must be below t_on={self.t_on!r}"
-            )
+            raise ConfigError(f"SamplerConfig.t_off={self.t_off!r}: must be below t_on={self.t_on!r}")
         UNMASK_ORDERS.get(self.unmask, where="SamplerConfig.unmask")
         SCHEDULES.get(self.schedule, where="SamplerConfig.schedule")
         remasker = REMASKERS.get(self.remask, where="SamplerConfig.remask")
@@ -116,13 +114,10 @@ class SamplerConfig:
             if name not in remasker.uses and value != defaults[name]:
                 users = [n for n, cls in REMASKERS.items() if name in cls.uses]
                 raise ConfigError(
-                    f"SamplerConfig.{name}={value!r}: not used by remask={self.remask!r} "
-                    f"(used by {', '.join(users)})"
+                    f"SamplerConfig.{name}={value!r}: not used by remask={self.remask!r} (used by {', '.join(users)})"
                 )
         if "remask_threshold" in remasker.uses and self.remask_threshold is None:
-            raise ConfigError(
-                f"SamplerConfig.remask_threshold=None: remask={self.remask!r} needs a value in (0, 1)"
-            )
+            raise ConfigError(f"SamplerConfig.remask_threshold=None: remask={self.remask!r} needs a value in (0, 1)")
 
 
 @dataclass(frozen=True)
@@ -140,13 +135,9 @@ class StepOutput:
     remasked: torch.Tensor
 
 
-def check_mask_id(
-    mask_token_id: Any, vocab_size: int | None, *, where: str, vocab: str = "the vocabulary"
-) -> None:
+def check_mask_id(mask_token_id: Any, vocab_size: int | None, *, where: str, vocab: str = "the vocabulary") -> None:
     """ConfigError unless ``mask_token_id`` is an id in [0, vocab_size) (None: no upper bound)."""
-    if not _is_int(mask_token_id) or mask_token_id < 0 or (
-        vocab_size is not None and mask_token_id >= vocab_size
-    ):
+    if not _is_int(mask_token_id) or mask_token_id < 0 or (vocab_size is not None and mask_token_id >= vocab_size):
         raise ConfigError(f"{where}={mask_token_id!r}: outside {vocab} [0, {vocab_size})")
 
 
@@ -159,9 +150,7 @@ class Sampler:
         vocab_size: V, to check the mask id early (logits are checked at every step anyway).
     """
 
-    def __init__(
-        self, config: SamplerConfig, mask_token_id: int, *, vocab_size: int | None = None
-    ) -> None:
+    def __init__(self, config: SamplerConfig, mask_token_id: int, *, vocab_size: int | None = None) -> None:
         check_mask_id(mask_token_id, vocab_size, where="Sampler.mask_token_id")
         self.config = config
         self.mask_token_id = int(mask_token_id)
@@ -192,9 +181,7 @@ class Sampler:
     def idle(self, state: DiffusionState, *, step_index: int, n_steps: int) -> bool:
         """Whether step ``step_index`` can change nothing: no masked token to reveal and no
         room (or no strategy) to remask. The loop skips such steps without a forward pass."""
-        budget = self.planner.budget(
-            state.masked, state.run_masked, step_index=step_index, n_steps=n_steps
-        )
+        budget = self.planner.budget(state.masked, state.run_masked, step_index=step_index, n_steps=n_steps)
         if bool(budget.reveal_pool.any()):
             return False
         if not self.remasker.active:
@@ -230,8 +217,7 @@ class Sampler:
         wrong = int((state.masked & (ids != self.mask_token_id)).sum())
         if wrong:
             raise ConfigError(
-                f"DiffusionState.ids: {wrong} masked position(s) do not hold "
-                f"mask_token_id={self.mask_token_id}"
+                f"DiffusionState.ids: {wrong} masked position(s) do not hold mask_token_id={self.mask_token_id}"
             )
         self.planner.blocks(state.run_masked | state.masked, steps, where=where)
 
@@ -261,9 +247,7 @@ class Sampler:
             where="Sampler.mask_token_id",
             vocab="the logits' vocabulary",
         )
-        budget = self.planner.budget(
-            state.masked, state.run_masked, step_index=step_index, n_steps=n_steps
-        )
+        budget = self.planner.budget(state.masked, state.run_masked, step_index=step_index, n_steps=n_steps)
         rows, cols = budget.reveal_pool.nonzero(as_tuple=True)
         log_probs = model_log_probs(logits[rows, cols], self.mask_token_id)  # [N, V]
         tokens = self.tokens.sample(log_probs, generator)
@@ -283,9 +267,7 @@ class Sampler:
         new = state.with_(ids=ids, masked=masked, confidence=confidence)
         return StepOutput(state=new, committed=committed, remasked=remasked)
 
-    def _remask_context(
-        self, logits: torch.Tensor, state: DiffusionState, budget: StepBudget
-    ) -> RemaskContext:
+    def _remask_context(self, logits: torch.Tensor, state: DiffusionState, budget: StepBudget) -> RemaskContext:
         def current_confidence() -> torch.Tensor:
             rows, cols = budget.remask_pool.nonzero(as_tuple=True)
             log_probs = model_log_probs(logits[rows, cols], self.mask_token_id)
@@ -303,9 +285,7 @@ class Sampler:
         )
 
 
-def _scatter(
-    into: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor
-) -> torch.Tensor:
+def _scatter(into: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
     """``into`` with ``into[rows, cols] = values`` (in place; returns it)."""
     into[rows, cols] = values.to(into.dtype)
     return into

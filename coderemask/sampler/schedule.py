@@ -103,9 +103,7 @@ class Blocks:
     steps: tuple[int, ...]
 
     @classmethod
-    def split(
-        cls, run: torch.Tensor, block_length: int | None, n_steps: int, *, where: str = "steps"
-    ) -> "Blocks":
+    def split(cls, run: torch.Tensor, block_length: int | None, n_steps: int, *, where: str = "steps") -> "Blocks":
         """Split ``run`` (BoolTensor[B, L]) into blocks of ``block_length`` (None: one block).
 
         Steps go to blocks evenly, the first blocks taking the remainder. ConfigError if a

@@ -53,8 +53,9 @@ class DiffusionState:
         editable = editable.to(torch.bool).clone()
         ids = torch.where(editable, torch.full_like(ids, mask_token_id), ids)
         confidence = torch.where(editable, 0.0, 1.0).to(torch.float32)
-        return cls(ids=ids, editable=editable, masked=editable.clone(), confidence=confidence,
-                   attention_mask=attention_mask)
+        return cls(
+            ids=ids, editable=editable, masked=editable.clone(), confidence=confidence, attention_mask=attention_mask
+        )
 
     @property
     def batch_size(self) -> int:
@@ -76,9 +77,14 @@ class DiffusionState:
 
     def _map(self, f: Callable[[torch.Tensor], torch.Tensor]) -> "DiffusionState":
         """The same state with ``f`` applied to every tensor (the optional ones when set)."""
-        return DiffusionState(f(self.ids), f(self.editable), f(self.masked), f(self.confidence),
-                              None if self.attention_mask is None else f(self.attention_mask),
-                              None if self.start_masked is None else f(self.start_masked))
+        return DiffusionState(
+            f(self.ids),
+            f(self.editable),
+            f(self.masked),
+            f(self.confidence),
+            None if self.attention_mask is None else f(self.attention_mask),
+            None if self.start_masked is None else f(self.start_masked),
+        )
 
     def to(self, device: torch.device | str) -> "DiffusionState":
         """The same state with every tensor on ``device``."""

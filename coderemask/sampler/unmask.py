@@ -33,17 +33,13 @@ _NOISE_ELEMENTS = 1 << 24
 """Token sampling works on chunks of rows with at most this many fp64 elements."""
 
 
-def uniform(
-    shape: tuple[int, ...], *, device: torch.device, generator: torch.Generator | None
-) -> torch.Tensor:
+def uniform(shape: tuple[int, ...], *, device: torch.device, generator: torch.Generator | None) -> torch.Tensor:
     """FloatTensor[shape] (fp64) in (0, 1)."""
     u = torch.rand(shape, dtype=torch.float64, device=device, generator=generator)
     return u.clamp(min=torch.finfo(torch.float64).tiny)
 
 
-def gumbel(
-    shape: tuple[int, ...], *, device: torch.device, generator: torch.Generator | None
-) -> torch.Tensor:
+def gumbel(shape: tuple[int, ...], *, device: torch.device, generator: torch.Generator | None) -> torch.Tensor:
     """FloatTensor[shape] (fp64) of standard Gumbel noise, -log(-log u)."""
     return -torch.log(-torch.log(uniform(shape, device=device, generator=generator)))
 
@@ -70,9 +66,7 @@ class UnmaskOrder(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def score(
-        self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None
-    ) -> torch.Tensor:
+    def score(self, log_probs: torch.Tensor, tokens: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """log_probs: FloatTensor[N, V]; tokens: LongTensor[N] (sampled) -> FloatTensor[N]."""
 
     def ranking(

@@ -42,8 +42,7 @@ class _Null:
 
 
 def _failure(status: str, exc: BaseException) -> dict[str, Any]:
-    frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename in _FILES]
+    frames = [(f.filename, f.lineno or 0) for f in traceback.extract_tb(exc.__traceback__) if f.filename in _FILES]
     if isinstance(exc, SyntaxError) and exc.filename in _FILES:
         frames.append((exc.filename, exc.lineno or 0))
     code_lines = [line for name, line in frames if name == "<candidate>"]
@@ -55,8 +54,13 @@ def _failure(status: str, exc: BaseException) -> dict[str, Any]:
         message = str(exc)[:MESSAGE_CHARS]
     except BaseException:  # noqa: BLE001 - a candidate's exception with a broken __str__
         message = "<unprintable>"
-    return {"status": status, "exc_type": type(exc).__name__, "message": message,
-            "line": code_lines[-1] if code_lines else None, "frames": frames}
+    return {
+        "status": status,
+        "exc_type": type(exc).__name__,
+        "message": message,
+        "line": code_lines[-1] if code_lines else None,
+        "frames": frames,
+    }
 
 
 class _LineTracer:
@@ -87,8 +91,7 @@ def execute(task: dict[str, str]) -> dict[str, Any]:
     """
     namespace: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": builtins}
     tracer = _LineTracer()
-    for source, filename, status in ((task["code"], "<candidate>", "error"),
-                                     (task["test"], "<test>", "failed")):
+    for source, filename, status in ((task["code"], "<candidate>", "error"), (task["test"], "<test>", "failed")):
         try:
             if filename == "<test>":
                 with tracer:
@@ -97,8 +100,14 @@ def execute(task: dict[str, str]) -> dict[str, Any]:
                 exec(compile(source, filename, "exec"), namespace)  # noqa: S102
         except BaseException as exc:  # noqa: BLE001 - every failure is a result
             return {**_failure(status, exc), "lines": sorted(tracer.lines)}
-    return {"status": "passed", "exc_type": None, "message": "", "line": None, "frames": [],
-            "lines": sorted(tracer.lines)}
+    return {
+        "status": "passed",
+        "exc_type": None,
+        "message": "",
+        "line": None,
+        "frames": [],
+        "lines": sorted(tracer.lines),
+    }
 
 
 def _reap_leftovers() -> None:
@@ -148,8 +157,13 @@ def run_forked(task: dict[str, str], timeout: float) -> dict[str, Any]:
     except OSError as exc:
         os.close(read_fd)
         os.close(write_fd)
-        return {"status": "crashed", "exc_type": type(exc).__name__,
-                "message": f"cannot fork: {exc}", "line": None, "frames": []}
+        return {
+            "status": "crashed",
+            "exc_type": type(exc).__name__,
+            "message": f"cannot fork: {exc}",
+            "line": None,
+            "frames": [],
+        }
     if pid == 0:  # child: never returns
         try:
             os.close(read_fd)
@@ -162,7 +176,7 @@ def run_forked(task: dict[str, str], timeout: float) -> dict[str, Any]:
             signal.setitimer(signal.ITIMER_REAL, timeout)
             data = json.dumps(_guarded(task)).encode()
             while data:
-                data = data[os.write(write_fd, data):]
+                data = data[os.write(write_fd, data) :]
         finally:
             os._exit(0)
     os.close(write_fd)
@@ -195,8 +209,13 @@ def run_forked(task: dict[str, str], timeout: float) -> dict[str, Any]:
         pass
     _reap_leftovers()
     if timed_out:
-        return {"status": "timeout", "exc_type": None, "message": f"no result after {timeout} s",
-                "line": None, "frames": []}
+        return {
+            "status": "timeout",
+            "exc_type": None,
+            "message": f"no result after {timeout} s",
+            "line": None,
+            "frames": [],
+        }
     try:
         return json.loads(b"".join(chunks))
     except ValueError:
@@ -204,8 +223,13 @@ def run_forked(task: dict[str, str], timeout: float) -> dict[str, Any]:
             how = f"killed by {signal.Signals(os.WTERMSIG(wait_status)).name}"
         else:
             how = f"exit code {os.waitstatus_to_exitcode(wait_status)}"
-        return {"status": "crashed", "exc_type": None, "message": f"candidate process {how}",
-                "line": None, "frames": []}
+        return {
+            "status": "crashed",
+            "exc_type": None,
+            "message": f"candidate process {how}",
+            "line": None,
+            "frames": [],
+        }
 
 
 def _on_alarm(signum: int, frame: object) -> None:

@@ -227,16 +227,16 @@ def _describe(excinfo: pytest.ExceptionInfo[BaseException]) -> dict[str, Any]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_load_initial_conftests(early_config: pytest.Config, parser: object,
-                                  args: list[str]) -> Generator[None, object, object]:
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: object, args: list[str]
+) -> Generator[None, object, object]:
     """A conftest.py that fails to import (it may import the target) is a collection error."""
     try:
         return (yield)
     except BaseException as exc:
         path = getattr(exc, "path", None)
         nodeid = (_relative(str(path)) or str(path)) if path else "conftest.py"
-        _emit({"kind": "collect_error", "nodeid": nodeid,
-               **_describe(pytest.ExceptionInfo.from_exception(exc))})
+        _emit({"kind": "collect_error", "nodeid": nodeid, **_describe(pytest.ExceptionInfo.from_exception(exc))})
         raise
 
 
@@ -244,10 +244,16 @@ def _exit_with_a_record(status: int) -> NoReturn:
     """``os._exit`` while a test runs: record the test as crashed (frames, lines so far) first."""
     if _running is not None:
         stack = traceback.extract_stack(sys._getframe(1), limit=200)
-        _emit({"kind": "partial", "nodeid": _running, "exc_type": "Crash",
-               "message": f"the test ended the interpreter: os._exit({status})",
-               "frames": _project_frames([(f.filename, f.lineno or 0, f.name) for f in stack]),
-               "lines": _covered_record()})
+        _emit(
+            {
+                "kind": "partial",
+                "nodeid": _running,
+                "exc_type": "Crash",
+                "message": f"the test ended the interpreter: os._exit({status})",
+                "frames": _project_frames([(f.filename, f.lineno or 0, f.name) for f in stack]),
+                "lines": _covered_record(),
+            }
+        )
     _real_exit(status)
 
 
@@ -338,8 +344,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
-    record = _reports.setdefault(item.nodeid, {"outcome": "passed", "duration": 0.0,
-                                               "exc_type": None, "message": "", "frames": []})
+    record = _reports.setdefault(
+        item.nodeid, {"outcome": "passed", "duration": 0.0, "exc_type": None, "message": "", "frames": []}
+    )
     record["duration"] += report.duration
     raised = _raised.get(item.nodeid) if call.when == "call" else None
     if report.passed and raised is not None and not isinstance(raised, pytest.skip.Exception):
@@ -371,8 +378,9 @@ def _covered_record() -> list[Any]:
 
 def pytest_runtest_logfinish(nodeid: str, location: object) -> None:
     global _running
-    record = _reports.pop(nodeid, {"outcome": "error", "duration": 0.0, "exc_type": None,
-                                   "message": "no report", "frames": []})
+    record = _reports.pop(
+        nodeid, {"outcome": "error", "duration": 0.0, "exc_type": None, "message": "no report", "frames": []}
+    )
     _running = None
     os._exit = _real_exit
     _finished[nodeid] = record
@@ -396,10 +404,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     original = _config.get("original") or ""
     loaded = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
     real = [os.path.realpath(f) for f in loaded if f]
-    _emit({
-        "kind": "session",
-        "exitstatus": int(exitstatus),
-        "collected": session.testscollected,
-        "target_imported": _scope == "project" or _target in real,
-        "original_imports": sorted(f for f in real if original and f.startswith(original + os.sep))[:20],
-    })
+    _emit(
+        {
+            "kind": "session",
+            "exitstatus": int(exitstatus),
+            "collected": session.testscollected,
+            "target_imported": _scope == "project" or _target in real,
+            "original_imports": sorted(f for f in real if original and f.startswith(original + os.sep))[:20],
+        }
+    )

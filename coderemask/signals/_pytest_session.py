@@ -47,9 +47,8 @@ import traceback
 import types
 from typing import Any
 
-import pytest
-
 import _coderemask_pytest_plugin as records
+import pytest
 from _coderemask_swap import find_code
 
 with open(os.environ["CODEREMASK_TESTS_CONFIG"], encoding="utf-8") as _fh:
@@ -124,8 +123,13 @@ def _swap(task: dict[str, Any], candidate: dict[str, Any], functions: list[types
     return None
 
 
-def _run_child(session: pytest.Session, task: dict[str, Any], k: int, by_id: dict[str, pytest.Item],
-               functions: list[types.FunctionType] | None) -> int:
+def _run_child(
+    session: pytest.Session,
+    task: dict[str, Any],
+    k: int,
+    by_id: dict[str, pytest.Item],
+    functions: list[types.FunctionType] | None,
+) -> int:
     """The forked child's work for candidate ``k``; returns its exit code."""
     candidate = task["candidates"][k]
     fresh_tmp = tempfile.mkdtemp(prefix=f"cand{k}-", dir=os.environ.get("TMPDIR"))
@@ -186,8 +190,14 @@ def _reap_group(pid: int) -> None:
         pass
 
 
-def _candidate(session: pytest.Session, task: dict[str, Any], k: int, by_id: dict[str, pytest.Item],
-               functions: list[types.FunctionType] | None, out: Any) -> None:
+def _candidate(
+    session: pytest.Session,
+    task: dict[str, Any],
+    k: int,
+    by_id: dict[str, pytest.Item],
+    functions: list[types.FunctionType] | None,
+    out: Any,
+) -> None:
     """Write candidate ``k``'s file, fork its child, wait, and record how it ended."""
     candidate = task["candidates"][k]
     with open(task["target"], "w", encoding="utf-8") as fh:  # for tests that read or re-import it
@@ -217,17 +227,41 @@ def _candidate(session: pytest.Session, task: dict[str, Any], k: int, by_id: dic
     _reap_group(pid)
     seconds = round(time.monotonic() - began, 6)
     if timed_out:
-        _emit(out, {"kind": "candidate", "k": k, "status": "timeout", "seconds": seconds,
-                    "message": f"killed after {budget + task['grace']:.2f} s (its tests' limits plus a grace)"})
+        _emit(
+            out,
+            {
+                "kind": "candidate",
+                "k": k,
+                "status": "timeout",
+                "seconds": seconds,
+                "message": f"killed after {budget + task['grace']:.2f} s (its tests' limits plus a grace)",
+            },
+        )
     elif status is not None and os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
-        _emit(out, {"kind": "candidate", "k": k, "status": "crashed", "seconds": seconds,
-                    "message": f"the test process was killed by {name}"})
+        _emit(
+            out,
+            {
+                "kind": "candidate",
+                "k": k,
+                "status": "crashed",
+                "seconds": seconds,
+                "message": f"the test process was killed by {name}",
+            },
+        )
     else:
         code = os.waitstatus_to_exitcode(status) if status is not None else -1
         state = "no_swap" if code == _NO_SWAP else "ok" if code == 0 else "crashed"
-        _emit(out, {"kind": "candidate", "k": k, "status": state, "seconds": seconds,
-                    "message": "" if state != "crashed" else f"the test process exited with code {code}"})
+        _emit(
+            out,
+            {
+                "kind": "candidate",
+                "k": k,
+                "status": state,
+                "seconds": seconds,
+                "message": "" if state != "crashed" else f"the test process exited with code {code}",
+            },
+        )
 
 
 def _fork_unsafe(session: pytest.Session, task: dict[str, Any]) -> str | None:
@@ -248,8 +282,15 @@ def pytest_runtestloop(session: pytest.Session) -> object:
         task = json.load(fh)
     with open(task["session_file"], "a", encoding="utf-8") as out:
         why = _fork_unsafe(session, task)
-        _emit(out, {"kind": "ready", "fork": why is None, "reason": why or "",
-                    "collected": [item.nodeid for item in session.items]})
+        _emit(
+            out,
+            {
+                "kind": "ready",
+                "fork": why is None,
+                "reason": why or "",
+                "collected": [item.nodeid for item in session.items],
+            },
+        )
         if why is not None:
             return True
         by_id = {item.nodeid: item for item in session.items}

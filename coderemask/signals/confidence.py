@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..types import Evidence, Span
+from coderemask.types import Evidence, Span
 
 
 def confidence_evidence(
@@ -30,9 +30,12 @@ def confidence_evidence(
     if len(offsets) != len(confidence):
         raise ValueError(f"{len(offsets)} offsets but {len(confidence)} confidences")
     doubts = [1.0 - float(p) for p in confidence]
-    return [Evidence("confidence", span, doubt, f"model confidence {1 - doubt:.2f}")
-            for span, doubt in suspect_spans(offsets, doubts, region=region, min_score=1.0 - threshold,
-                                             max_gap=max_gap, strict=True)]
+    return [
+        Evidence("confidence", span, doubt, f"model confidence {1 - doubt:.2f}")
+        for span, doubt in suspect_spans(
+            offsets, doubts, region=region, min_score=1.0 - threshold, max_gap=max_gap, strict=True
+        )
+    ]
 
 
 def suspect_spans(

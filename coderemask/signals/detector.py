@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Callable, Protocol, Sequence
 
-from ..types import Evidence, Span
-from .confidence import suspect_spans
+from coderemask.signals.confidence import suspect_spans
+from coderemask.types import Evidence, Span
 
 SOURCE = "detector"
 _log = logging.getLogger("coderemask.detector")
@@ -28,14 +28,21 @@ class TokenScorer(Protocol):
         ...
 
 
-def detector_evidence(offsets: Sequence[tuple[int, int]], probabilities: Sequence[float], *,
-                      region: Span | None = None, threshold: float = 0.3, max_gap: int = 1) -> list[Evidence]:
+def detector_evidence(
+    offsets: Sequence[tuple[int, int]],
+    probabilities: Sequence[float],
+    *,
+    region: Span | None = None,
+    threshold: float = 0.3,
+    max_gap: int = 1,
+) -> list[Evidence]:
     """Evidence for tokens the detector thinks were changed (probability >= ``threshold``)."""
     if len(offsets) != len(probabilities):
         raise ValueError(f"{len(offsets)} offsets but {len(probabilities)} probabilities")
-    return [Evidence(SOURCE, span, p, f"the detector's opinion: changed with probability {p:.2f}")
-            for span, p in suspect_spans(offsets, probabilities, region=region, min_score=threshold,
-                                         max_gap=max_gap)]
+    return [
+        Evidence(SOURCE, span, p, f"the detector's opinion: changed with probability {p:.2f}")
+        for span, p in suspect_spans(offsets, probabilities, region=region, min_score=threshold, max_gap=max_gap)
+    ]
 
 
 def say_once(message: str) -> None:
@@ -53,8 +60,14 @@ class DetectorWitness:
     default: unmeasured; the issue-16 session that trains the detector should measure it).
     """
 
-    def __init__(self, load: Callable[[], TokenScorer | None], *, threshold: float = 0.3, max_gap: int = 1,
-                 name: str = "the model") -> None:
+    def __init__(
+        self,
+        load: Callable[[], TokenScorer | None],
+        *,
+        threshold: float = 0.3,
+        max_gap: int = 1,
+        name: str = "the model",
+    ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"detector threshold {threshold!r}: must be in (0, 1]")
         self._load = load
@@ -69,8 +82,10 @@ class DetectorWitness:
             self._scorer = self._load()
             self._loaded = True
             if self._scorer is None:
-                say_once(f"{self.name} has no detector/ folder: the detector witness says nothing "
-                         "(train one with `coderemask train --corrupt-share 0.3 --detector`)")
+                say_once(
+                    f"{self.name} has no detector/ folder: the detector witness says nothing "
+                    "(train one with `coderemask train --corrupt-share 0.3 --detector`)"
+                )
         return self._scorer is not None
 
     def __call__(self, code: str, region: Span | None = None) -> list[Evidence]:
@@ -78,5 +93,4 @@ class DetectorWitness:
             return []
         assert self._scorer is not None
         offsets, probabilities = self._scorer.score_text(code)
-        return detector_evidence(offsets, probabilities, region=region, threshold=self.threshold,
-                                 max_gap=self.max_gap)
+        return detector_evidence(offsets, probabilities, region=region, threshold=self.threshold, max_gap=self.max_gap)

@@ -326,12 +326,14 @@ class _Facts:
         func, shift = parsed
         self.offset -= shift
         arguments = func.args
-        for arg in (*arguments.posonlyargs, *arguments.args, arguments.vararg, *arguments.kwonlyargs,
-                    arguments.kwarg):
+        for arg in (*arguments.posonlyargs, *arguments.args, arguments.vararg, *arguments.kwonlyargs, arguments.kwarg):
             if arg is not None:
                 self._define(arg.arg, arg.lineno)
-        docstrings = {id(s.value) for s in ast.walk(func) if isinstance(s, ast.Expr)
-                      and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)}
+        docstrings = {
+            id(s.value)
+            for s in ast.walk(func)
+            if isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+        }
         for stmt in func.body:
             self._scan(stmt, docstrings)
 
@@ -349,7 +351,9 @@ class _Facts:
                 self.statements.append((self._at(node.lineno), self._at(node.end_lineno or node.lineno), node))
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 self._define(node.id, node.lineno)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) and node.name:
+            elif (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) and node.name
+            ):
                 self._define(node.name, node.lineno)  # nested def/class, ``except E as name``
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
@@ -375,8 +379,11 @@ class _Facts:
         for part in parts:
             for sub in part if isinstance(part, list) else [part]:
                 if isinstance(sub, ast.AST):
-                    names.update(n.id for n in ast.walk(sub) if isinstance(n, ast.Name)
-                                 and (isinstance(n.ctx, ast.Load) or isinstance(stmt, ast.AugAssign)))
+                    names.update(
+                        n.id
+                        for n in ast.walk(sub)
+                        if isinstance(n, ast.Name) and (isinstance(n.ctx, ast.Load) or isinstance(stmt, ast.AugAssign))
+                    )
         return names
 
 
@@ -404,7 +411,7 @@ def _assertion(test: TestOutcome) -> _Assertion | None:
     if not first.startswith("assert "):
         return None
     try:
-        expr = ast.parse(first[len("assert "):], mode="eval").body
+        expr = ast.parse(first[len("assert ") :], mode="eval").body
     except (SyntaxError, ValueError, RecursionError):
         return _Assertion(first, "", None, False)
     if not isinstance(expr, ast.Compare) or len(expr.ops) != 1:
@@ -498,12 +505,17 @@ def _failure_points(test: TestOutcome, lines: _Lines, facts: _Facts, witness: _W
 
 def _relevant(run: TestRun, lines: _Lines) -> list[TestOutcome]:
     """Tests that ran the function or left a frame in it (skipped ones never count)."""
-    return [t for t in run.tests if t.outcome in _COUNTED and (
-        any(n in lines for n in t.covered_lines) or any(f.in_target and f.line in lines for f in t.frames))]
+    return [
+        t
+        for t in run.tests
+        if t.outcome in _COUNTED
+        and (any(n in lines for n in t.covered_lines) or any(f.in_target and f.line in lines for f in t.frames))
+    ]
 
 
-def _empty(run: TestRun, relevant: Sequence[TestOutcome], formula: Formula, lines: _Lines,
-           weights: Weights) -> Localization | None:
+def _empty(
+    run: TestRun, relevant: Sequence[TestOutcome], formula: Formula, lines: _Lines, weights: Weights
+) -> Localization | None:
     """A Localization with no lines when the run cannot blame any, else None."""
     status: Status
     if not run.tests:
@@ -578,15 +590,27 @@ def localize(
     for line, (code, span) in lines.code.items():
         covering = tuple(t.nodeid for t in failing if line in t.covered_lines)
         reasons = _reasons(chosen, raw[line], spectra[line], covering, line, witness) if totals[line] > 0 else ()
-        scored.append(LineScore(line, code, span, min(1.0, totals[line] / top) if top else 0.0, raw[line],
-                                spectra[line], parts[line], covering, reasons))
+        scored.append(
+            LineScore(
+                line,
+                code,
+                span,
+                min(1.0, totals[line] / top) if top else 0.0,
+                raw[line],
+                spectra[line],
+                parts[line],
+                covering,
+                reasons,
+            )
+        )
     status: Status = "ok" if top > 0 else "not_covered"
     reason = "" if top > 0 else "the failing tests leave no trace in the function's lines"
     return Localization(status, reason, chosen.name, first, tuple(scored), tuple(relevant), weights)
 
 
-def _reasons(formula: Formula, raw: float, s: Spectrum, covering: Sequence[str], line: int,
-             witness: _Witness) -> tuple[str, ...]:
+def _reasons(
+    formula: Formula, raw: float, s: Spectrum, covering: Sequence[str], line: int, witness: _Witness
+) -> tuple[str, ...]:
     if s.ef + s.ep:
         value = "inf" if math.isinf(raw) else f"{raw:.2f}"
         ran = f"run by {s.ef}/{s.ef + s.nf} failing" + (f" ({_names(covering)})" if covering else "")
@@ -613,6 +637,18 @@ def fault_evidence(
 
 
 __all__ = [
-    "FORMULAS", "PARTS", "WEIGHTS", "DStar", "Formula", "LineScore", "Localization", "Ochiai",
-    "Spectrum", "Tarantula", "Weights", "fault_evidence", "get_formula", "localize",
+    "FORMULAS",
+    "PARTS",
+    "WEIGHTS",
+    "DStar",
+    "Formula",
+    "LineScore",
+    "Localization",
+    "Ochiai",
+    "Spectrum",
+    "Tarantula",
+    "Weights",
+    "fault_evidence",
+    "get_formula",
+    "localize",
 ]

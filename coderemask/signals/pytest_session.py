@@ -105,7 +105,9 @@ class SessionResult:
 def _function_at(tree: ast.Module, first_line: int) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and first_line in (
-                node.lineno, code_first_line(node)):
+            node.lineno,
+            code_first_line(node),
+        ):
             return node
     return None
 
@@ -143,8 +145,11 @@ def _shape(text: str, first_line: int) -> _Shape | str:
     code = find_code(module, node.name, code_first_line(node))
     if code is None:
         return "the function's code object was not found"
-    header = (ast.dump(node.args), ast.dump(node.returns) if node.returns else "",
-              tuple(ast.dump(d) for d in node.decorator_list))
+    header = (
+        ast.dump(node.args),
+        ast.dump(node.returns) if node.returns else "",
+        tuple(ast.dump(d) for d in node.decorator_list),
+    )
     node.body = []
     return _Shape(type(node), node.name, header, code.co_freevars, ast.dump(tree))
 
@@ -202,8 +207,12 @@ def _candidate_run(records: list[dict[str, Any]], status: str, message: str, sec
         message = f"{len(log.tests) - failing} passed or skipped, {failing} failed"
         if any(r.get("kind") == "stopped" for r in log.other):
             message += " (stopped at the first test that still fails)"
-    return TestRun(status=run_status, tests=tuple(log.tests.values()), message=message,  # type: ignore[arg-type]
-                   seconds=seconds)
+    return TestRun(
+        status=run_status,  # type: ignore[arg-type]
+        tests=tuple(log.tests.values()),
+        message=message,
+        seconds=seconds,
+    )
 
 
 def run_session(
@@ -257,11 +266,21 @@ def run_session(
         }
         tasks_path = ws.write("session_tasks.json", json.dumps(tasks), base=ws.aux)
         launch = prepare_pytest(
-            ws, project, {}, plan.tests, {"target": target, "lines": None}, test_timeout=plan.default_limit,
-            test_timeouts=plan.limits, coverage=coverage, plugin_autoload=plugin_autoload,
+            ws,
+            project,
+            {},
+            plan.tests,
+            {"target": target, "lines": None},
+            test_timeout=plan.default_limit,
+            test_timeouts=plan.limits,
+            coverage=coverage,
+            plugin_autoload=plugin_autoload,
             extra_args=[*extra_args, *SESSION_ARGS],
-            plugins=[("_pytest_session.py", SESSION_PLUGIN)], helpers=[("_swap.py", "_coderemask_swap")],
-            settings={"session": {"tasks": str(tasks_path)}}, python=python)
+            plugins=[("_pytest_session.py", SESSION_PLUGIN)],
+            helpers=[("_swap.py", "_coderemask_swap")],
+            settings={"session": {"tasks": str(tasks_path)}},
+            python=python,
+        )
         progress = _SessionProgress(session_file, plan.budget(), startup)
         total = startup + n * (plan.budget() + GRACE + 1.0)
         run_limits = replace(limits or Limits(), wall_seconds=total, cpu_seconds=total)
@@ -285,11 +304,16 @@ def run_session(
             lines = read_records(ws.aux / f"cand-{k}.jsonl")
             if record.get("status") == "no_swap":
                 runs.append(None)
-                reasons.append(next((str(r.get("message")) for r in lines if r.get("kind") == "no_swap"),
-                                    "the candidate could not be swapped in"))
+                reasons.append(
+                    next(
+                        (str(r.get("message")) for r in lines if r.get("kind") == "no_swap"),
+                        "the candidate could not be swapped in",
+                    )
+                )
                 continue
-            run_k = _candidate_run(lines, str(record.get("status")), str(record.get("message") or ""),
-                                   float(record.get("seconds") or 0.0))
+            run_k = _candidate_run(
+                lines, str(record.get("status")), str(record.get("message") or ""), float(record.get("seconds") or 0.0)
+            )
             runs.append(replace(run_k, target_file=target, target_lines=candidates[k].lines))
             reasons.append("")
     return SessionResult(tuple(runs), tuple(reasons), True, "", time.monotonic() - began)

@@ -79,8 +79,21 @@ Status = Literal["ok", "failed", "timeout", "cpu_limit", "memory", "output_limit
 CandidateStatus = Literal["passed", "failed", "error", "timeout", "memory", "crashed"]
 
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
-     ".pytest_cache", ".ruff_cache", "node_modules", ".eggs"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "node_modules",
+        ".eggs",
+    }
 )
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 _SETUP_FAILED = 125  # exit code of the wrapper script when the sandbox itself could not be set up
@@ -88,8 +101,21 @@ _MARK = "coderemask-sandbox:"
 _TICK = 0.05  # seconds between checks of a moving deadline
 _HELPERS = Path(__file__).resolve().parent
 # Modules that HumanEval-style candidates often import: the batch runner imports them once.
-PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "string", "heapq",
-           "bisect", "hashlib", "fractions", "statistics", "random")
+PRELOAD = (
+    "typing",
+    "math",
+    "re",
+    "collections",
+    "itertools",
+    "functools",
+    "string",
+    "heapq",
+    "bisect",
+    "hashlib",
+    "fractions",
+    "statistics",
+    "random",
+)
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
 # Runs inside the namespaces as pid 1: make the workspace the only writable mount, enter the
@@ -130,8 +156,15 @@ class Limits:
     max_output_bytes: int = 32 << 20  # read per stream before the run is killed
 
     def __post_init__(self) -> None:
-        for name in ("wall_seconds", "memory_bytes", "processes", "file_bytes", "open_files",
-                     "output_bytes", "max_output_bytes"):
+        for name in (
+            "wall_seconds",
+            "memory_bytes",
+            "processes",
+            "file_bytes",
+            "open_files",
+            "output_bytes",
+            "max_output_bytes",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name}={getattr(self, name)!r}: must be positive")
 
@@ -161,8 +194,11 @@ class Isolation:
             parts.append("no network, own pid namespace")
         else:
             parts.append("network open, setsid escapees survive")
-        parts.append("read-only filesystem outside the workspace" if self.readonly_fs
-                     else "filesystem writable where the uid may write")
+        parts.append(
+            "read-only filesystem outside the workspace"
+            if self.readonly_fs
+            else "filesystem writable where the uid may write"
+        )
         if not (self.drop_uid or self.namespaces):
             parts.append("no process limit")
         return "; ".join(parts) + "".join(f" [{note}]" for note in self.notes)
@@ -229,8 +265,7 @@ def isolation() -> Isolation:
     notes = [f"no {name}" for name, ok in have.items() if not ok]
     for tier in tiers:
         with Workspace(using=tier) as ws:
-            result = run([sys.executable, "-S", "-c", "pass"], workspace=ws,
-                         limits=Limits(wall_seconds=20.0))
+            result = run([sys.executable, "-S", "-c", "pass"], workspace=ws, limits=Limits(wall_seconds=20.0))
         if result.ok:
             return replace(tier, notes=tuple(notes))
         notes.append(f"{tier.describe()} failed: {(result.message or result.stderr).strip()[-200:]}")
@@ -249,10 +284,7 @@ def _safe_relpath(relpath: str) -> Path:
 
 def ignored_names(directory: str, names: list[str]) -> set[str]:
     """Names that ``copytree`` skips: VCS, caches and virtual environments."""
-    return {
-        name for name in names
-        if name in SKIP_DIRS or os.path.isfile(os.path.join(directory, name, "pyvenv.cfg"))
-    }
+    return {name for name in names if name in SKIP_DIRS or os.path.isfile(os.path.join(directory, name, "pyvenv.cfg"))}
 
 
 def _rmtree(path: Path) -> None:
@@ -286,7 +318,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_workspaces(folder: str | os.PathLike[str] | None = None, *, older_than: float = STALE_AFTER) -> list[Path]:
+def remove_stale_workspaces(
+    folder: str | os.PathLike[str] | None = None, *, older_than: float = STALE_AFTER
+) -> list[Path]:
     """Remove the workspaces of dead owners in ``folder`` (default: the temp folder); returns them.
 
     A workspace is named ``coderemask-PID-...`` after the process that made it. It is removed
@@ -295,7 +329,7 @@ def remove_stale_workspaces(folder: str | os.PathLike[str] | None = None, *, old
     """
     removed = []
     for path in Path(folder or tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*-*"):
-        pid = path.name[len(WORKSPACE_PREFIX):].split("-", 1)[0]
+        pid = path.name[len(WORKSPACE_PREFIX) :].split("-", 1)[0]
         try:
             stale = pid.isdigit() and time.time() - path.lstat().st_mtime > older_than and not _alive(int(pid))
         except OSError:
@@ -331,9 +365,7 @@ class Workspace:
         using: Isolation | None = None,
     ) -> None:
         self.isolation = using if using is not None else isolation()
-        self.uid: int | None = (
-            1_900_000_000 + secrets.randbelow(100_000_000) if self.isolation.drop_uid else None
-        )
+        self.uid: int | None = 1_900_000_000 + secrets.randbelow(100_000_000) if self.isolation.drop_uid else None
         self.source = Path(project_dir).resolve() if project_dir is not None else None
         self._handed = False
         _clean_once()
@@ -384,8 +416,9 @@ class Workspace:
     def __enter__(self) -> Workspace:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.cleanup()
 
 
@@ -477,12 +510,32 @@ def _command(argv: Sequence[str], workspace: Workspace, limits: Limits) -> list[
             prefix[1:1] = ["--user", "--map-root-user"]
         uid = str(workspace.uid) if workspace.uid is not None else "-"
         cap = ",+dac_read_search" if iso.read_cap else ""
-        return [*prefix, "--", "/bin/sh", "-c", _WRAPPER, "sh", str(workspace.root),
-                "1" if iso.readonly_fs else "0", str(limits.processes), uid, cap, *argv]
+        return [
+            *prefix,
+            "--",
+            "/bin/sh",
+            "-c",
+            _WRAPPER,
+            "sh",
+            str(workspace.root),
+            "1" if iso.readonly_fs else "0",
+            str(limits.processes),
+            uid,
+            cap,
+            *argv,
+        ]
     if workspace.uid is not None:
         cap = ",+dac_read_search" if iso.read_cap else ""
-        return ["setpriv", f"--reuid={workspace.uid}", f"--regid={workspace.uid}", "--clear-groups",
-                f"--inh-caps=-all{cap}", f"--ambient-caps=-all{cap}", "--", *argv]
+        return [
+            "setpriv",
+            f"--reuid={workspace.uid}",
+            f"--regid={workspace.uid}",
+            "--clear-groups",
+            f"--inh-caps=-all{cap}",
+            f"--ambient-caps=-all{cap}",
+            "--",
+            *argv,
+        ]
     return list(argv)
 
 
@@ -503,8 +556,7 @@ class _Watch:
     seconds: float = 0.0
 
 
-def _supervise(proc: subprocess.Popen[bytes], limits: Limits, deadline: Callable[[], float],
-               started: float) -> _Watch:
+def _supervise(proc: subprocess.Popen[bytes], limits: Limits, deadline: Callable[[], float], started: float) -> _Watch:
     """Read both pipes with caps until the process ends or ``deadline()`` (monotonic) passes."""
     assert proc.stdout is not None and proc.stderr is not None
     watch = _Watch(_Capped(limits.output_bytes), _Capped(limits.output_bytes))
@@ -579,8 +631,9 @@ def _status(returncode: int, watch: _Watch, workspace: Workspace) -> tuple[Statu
     return ("ok" if returncode == 0 else "failed"), None, f"exit code {returncode}"
 
 
-def _start(argv: Sequence[str], workspace: Workspace, limits: Limits,
-           env: Mapping[str, str] | None) -> subprocess.Popen[bytes] | str:
+def _start(
+    argv: Sequence[str], workspace: Workspace, limits: Limits, env: Mapping[str, str] | None
+) -> subprocess.Popen[bytes] | str:
     """Start the wrapped command; a string says why it could not start."""
     iso = workspace.isolation
     workspace.hand_over()
@@ -617,8 +670,7 @@ def run(
     started = time.monotonic()
     proc = _start(argv, workspace, limits, env)
     if isinstance(proc, str):
-        return SandboxResult("error", None, None, "", "", False, False, 0.0,
-                             workspace.isolation.describe(), proc)
+        return SandboxResult("error", None, None, "", "", False, False, 0.0, workspace.isolation.describe(), proc)
     fixed = started + limits.wall_seconds
     try:
         watch = _supervise(proc, limits, deadline or (lambda: fixed), started)
@@ -805,11 +857,17 @@ def run_batch(
     grace = 2.0  # the runner's own per-candidate timer fires first; this catches the runner
     with Workspace(project_dir) as ws:
         runner = ws.add_helper("_batch_runner.py")
-        tasks = ws.write("tasks.json", json.dumps({
-            "candidates": [{"code": c.code, "test": c.test} for c in candidates],
-            "sys_path": [str(ws.project), *(p for p in site.getsitepackages() if os.path.isdir(p))],
-            "preload": list(preload),
-        }), base=ws.aux)
+        tasks = ws.write(
+            "tasks.json",
+            json.dumps(
+                {
+                    "candidates": [{"code": c.code, "test": c.test} for c in candidates],
+                    "sys_path": [str(ws.project), *(p for p in site.getsitepackages() if os.path.isdir(p))],
+                    "preload": list(preload),
+                }
+            ),
+            base=ws.aux,
+        )
         results_path = ws.aux / "results.jsonl"
         progress = _Progress(results_path, timeout + grace, startup_seconds)
         start = 0
@@ -817,8 +875,17 @@ def run_batch(
             results_path.unlink(missing_ok=True)  # a dead runner may have left a torn line
             progress.restart(startup_seconds)
             run_limits = replace(limits, cpu_seconds=(timeout + grace) * (n - start) + startup_seconds)
-            argv = [sys.executable, "-S", "-I", str(runner), str(tasks), str(results_path),
-                    str(start), repr(timeout), mode]
+            argv = [
+                sys.executable,
+                "-S",
+                "-I",
+                str(runner),
+                str(tasks),
+                str(results_path),
+                str(start),
+                repr(timeout),
+                mode,
+            ]
             outcome = run(argv, workspace=ws, limits=run_limits, deadline=progress.poll)
             runs.append(outcome)
             progress.poll()
@@ -830,17 +897,23 @@ def run_batch(
                 break
             if "coderemask-runner: ready" not in outcome.stdout:
                 for i in range(nxt, n):  # the runner never started: no candidate was tried
-                    results[i] = CandidateResult(i, candidates[i].name, "crashed", None,
-                                                 f"runner did not start: {outcome.message} "
-                                                 f"{outcome.stderr.strip()[-500:]}")
+                    results[i] = CandidateResult(
+                        i,
+                        candidates[i].name,
+                        "crashed",
+                        None,
+                        f"runner did not start: {outcome.message} {outcome.stderr.strip()[-500:]}",
+                    )
                 break
             status: CandidateStatus = "timeout" if outcome.status == "timeout" else "crashed"
             if outcome.status == "memory":
                 status = "memory"
             results[nxt] = CandidateResult(
-                nxt, candidates[nxt].name, status, None,
-                f"the runner stopped on this candidate ({outcome.message}) "
-                f"{outcome.stderr.strip()[-500:]}".strip(),
+                nxt,
+                candidates[nxt].name,
+                status,
+                None,
+                f"the runner stopped on this candidate ({outcome.message}) {outcome.stderr.strip()[-500:]}".strip(),
                 seconds=timeout if status == "timeout" else 0.0,
             )
             start = nxt + 1

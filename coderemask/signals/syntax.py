@@ -225,8 +225,11 @@ def one_function_problems(parsed: ParsedCode) -> list[SyntaxProblem]:
 
 
 #: Registry of detectors by name.
-DETECTORS: dict[str, Detector] = {"tree-sitter": tree_sitter_problems, "compile": compile_problems,
-                                  "one-function": one_function_problems}
+DETECTORS: dict[str, Detector] = {
+    "tree-sitter": tree_sitter_problems,
+    "compile": compile_problems,
+    "one-function": one_function_problems,
+}
 DEFAULT_DETECTORS: tuple[str, ...] = ("tree-sitter", "compile", "one-function")
 
 
@@ -238,9 +241,7 @@ def _detectors(names: Iterable[str]) -> list[Detector]:
     return [DETECTORS[n] for n in chosen]
 
 
-def syntax_problems(
-    code: str | ParsedCode, detectors: Sequence[str] = DEFAULT_DETECTORS
-) -> list[SyntaxProblem]:
+def syntax_problems(code: str | ParsedCode, detectors: Sequence[str] = DEFAULT_DETECTORS) -> list[SyntaxProblem]:
     """Every problem the named detectors find, sorted by position (duplicates kept)."""
     parsed = parse(code)
     found = [p for detect in _detectors(detectors) for p in detect(parsed)]
@@ -322,9 +323,7 @@ class SyntaxSignal:
 
     name = SOURCE
 
-    def __init__(
-        self, detectors: Sequence[str] = DEFAULT_DETECTORS, scores: SyntaxScores = SyntaxScores()
-    ) -> None:
+    def __init__(self, detectors: Sequence[str] = DEFAULT_DETECTORS, scores: SyntaxScores = SyntaxScores()) -> None:
         _detectors(detectors)  # fail early on an unknown name
         self.detectors = tuple(detectors)
         self.scores = scores

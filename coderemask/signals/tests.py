@@ -173,7 +173,8 @@ def _pytest_error(sandbox: SandboxResult, copy: str) -> str:
 
 def _collect_message(errors: Sequence[CollectError]) -> str:
     return f"{len(errors)} collection error(s): " + "; ".join(
-        f"{e.nodeid}: {e.exc_type}: {_last_line(e.message)}" for e in errors[:3])
+        f"{e.nodeid}: {e.exc_type}: {_last_line(e.message)}" for e in errors[:3]
+    )
 
 
 @dataclass
@@ -200,8 +201,14 @@ class RecordLog:
             elif kind == "test":
                 log.tests[str(record.get("nodeid"))] = _outcome(record)
             elif kind == "collect_error":
-                log.errors.append(CollectError(str(record.get("nodeid")), record.get("exc_type"),
-                                               str(record.get("message") or ""), _frames(record.get("frames"))))
+                log.errors.append(
+                    CollectError(
+                        str(record.get("nodeid")),
+                        record.get("exc_type"),
+                        str(record.get("message") or ""),
+                        _frames(record.get("frames")),
+                    )
+                )
             elif kind == "session":
                 log.session = dict(record)
             elif kind == "collected":
@@ -225,13 +232,20 @@ class RecordLog:
         if known is not None:
             self.tests[running] = _outcome({**known, "outcome": "error"})
         else:
-            self.tests[running] = TestOutcome(running, "error", exc_type, message, frames=tuple(frames),
-                                              covered_lines=frozenset(f.line for f in frames if f.in_target))
+            self.tests[running] = TestOutcome(
+                running,
+                "error",
+                exc_type,
+                message,
+                frames=tuple(frames),
+                covered_lines=frozenset(f.line for f in frames if f.in_target),
+            )
         return running
 
 
-def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str,
-               crash_frames: Sequence[Frame] = ()) -> TestRun:
+def _interpret(
+    records: list[dict[str, Any]], sandbox: SandboxResult, copy: str, crash_frames: Sequence[Frame] = ()
+) -> TestRun:
     """Turn plugin records plus the sandbox's verdict into a TestRun (without target fields).
 
     ``copy`` is the project copy's path, cut from messages so they name the user's paths;
@@ -244,8 +258,10 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str,
         if not session.get("target_imported"):
             warnings.append("the target file was never imported by the tests")
         if session.get("original_imports"):
-            warnings.append("modules were imported from the original project, not the copy: "
-                            + ", ".join(session["original_imports"][:5]))
+            warnings.append(
+                "modules were imported from the original project, not the copy: "
+                + ", ".join(session["original_imports"][:5])
+            )
     status: RunStatus
     code = sandbox.returncode
     if session is None or sandbox.status in ("timeout", "output_limit"):
@@ -274,9 +290,16 @@ def _interpret(records: list[dict[str, Any]], sandbox: SandboxResult, copy: str,
         else:
             failing = sum(t.outcome in ("failed", "error") for t in tests.values())
             status, message = "ok", f"{len(tests) - failing} passed or skipped, {failing} failed"
-    return TestRun(status=status, tests=tuple(tests.values()), collect_errors=tuple(errors),
-                   message=message, exit_code=code, seconds=sandbox.seconds,
-                   warnings=tuple(warnings), sandbox=sandbox)
+    return TestRun(
+        status=status,
+        tests=tuple(tests.values()),
+        collect_errors=tuple(errors),
+        message=message,
+        exit_code=code,
+        seconds=sandbox.seconds,
+        warnings=tuple(warnings),
+        sandbox=sandbox,
+    )
 
 
 def _inside(project: Path, path: str | os.PathLike[str]) -> str | None:
@@ -289,8 +312,7 @@ def _inside(project: Path, path: str | os.PathLike[str]) -> str | None:
         return None
 
 
-def _bad_input(project: Path, target: str | None, tests: Sequence[str],
-               overlay: Mapping[str, str]) -> str | None:
+def _bad_input(project: Path, target: str | None, tests: Sequence[str], overlay: Mapping[str, str]) -> str | None:
     """Why these arguments cannot run, or None. (Values, so the CLI can print them.)"""
     if not project.is_dir():
         return f"project folder {project} does not exist"
@@ -326,8 +348,9 @@ def unused_plugins(project: Path, overlay: Mapping[str, str] | None = None) -> l
     for directory, dirs, names in os.walk(project):
         dirs[:] = sorted(d for d in dirs if d not in ignored_names(directory, dirs))  # the copy's rule
         for name in sorted(names):
-            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")
-                                         or name == "conftest.py"):
+            if name.endswith(".py") and (
+                name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            ):
                 files.append((Path(directory, name).relative_to(project).as_posix(), Path(directory, name)))
     files += [(name, project / name) for name in _CONFIG_FILES if (project / name).is_file()]
     on_disk = []
@@ -390,12 +413,22 @@ def run_tests(
     overlay = {(_inside(project, k) or k): v for k, v in (overlay or {}).items()}
     problem = _bad_input(project, target, tests or (), overlay)
     if problem is not None:
-        return TestRun("error", (), message=problem, target_file=str(target_file),
-                       target_lines=target_lines)
+        return TestRun("error", (), message=problem, target_file=str(target_file), target_lines=target_lines)
     assert target is not None
-    run = _pytest(project, overlay, tests, {"target": target, "lines": list(target_lines) if target_lines else None},
-                  timeout=timeout, test_timeout=test_timeout, limits=limits, extra_args=extra_args,
-                  coverage=coverage, plugin_autoload=plugin_autoload, test_timeouts=test_timeouts, python=python)
+    run = _pytest(
+        project,
+        overlay,
+        tests,
+        {"target": target, "lines": list(target_lines) if target_lines else None},
+        timeout=timeout,
+        test_timeout=test_timeout,
+        limits=limits,
+        extra_args=extra_args,
+        coverage=coverage,
+        plugin_autoload=plugin_autoload,
+        test_timeouts=test_timeouts,
+        python=python,
+    )
     return replace(run, target_file=target, target_lines=target_lines)
 
 
@@ -421,15 +454,36 @@ def run_suite(
     problem = _bad_input(project, "", tests or (), {"": ""})
     if problem is not None:
         return TestRun("error", (), message=problem)
-    return _pytest(project, overlay, tests, {"scope": "project"}, timeout=timeout, test_timeout=test_timeout,
-                   limits=limits, extra_args=extra_args, coverage=coverage, plugin_autoload=plugin_autoload,
-                   python=python)
+    return _pytest(
+        project,
+        overlay,
+        tests,
+        {"scope": "project"},
+        timeout=timeout,
+        test_timeout=test_timeout,
+        limits=limits,
+        extra_args=extra_args,
+        coverage=coverage,
+        plugin_autoload=plugin_autoload,
+        python=python,
+    )
 
 
-def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None, scope: dict[str, Any], *,
-            timeout: float, test_timeout: float | None, limits: Limits | None, extra_args: Sequence[str],
-            coverage: bool, plugin_autoload: bool, test_timeouts: Mapping[str, float] | None = None,
-            python: str | None = None) -> TestRun:
+def _pytest(
+    project: Path,
+    overlay: Mapping[str, str],
+    tests: Sequence[str] | None,
+    scope: dict[str, Any],
+    *,
+    timeout: float,
+    test_timeout: float | None,
+    limits: Limits | None,
+    extra_args: Sequence[str],
+    coverage: bool,
+    plugin_autoload: bool,
+    test_timeouts: Mapping[str, float] | None = None,
+    python: str | None = None,
+) -> TestRun:
     """Sandboxed pytest runs with the plugin; ``scope`` holds the plugin's target settings.
 
     A test that ends the interpreter (``os._exit``, a segfault) or that a watchdog stops (it
@@ -444,17 +498,36 @@ def _pytest(project: Path, overlay: Mapping[str, str], tests: Sequence[str] | No
         left = max(end - time.monotonic(), 0.1)
         with Workspace(project, overlay) as ws:
             crash_log = ws.aux / "crash.log"
-            launch = prepare_pytest(ws, project, overlay, tests, scope, test_timeout=test_timeout,
-                                    test_timeouts=test_timeouts, coverage=coverage, plugin_autoload=plugin_autoload,
-                                    extra_args=extra_args, settings={"done": done, "crash_log": str(crash_log)},
-                                    python=python)
-            watchdog = _Watchdog(launch.results, time.monotonic() + left,
-                                 lambda nodeid: own.get(nodeid, test_timeout or 0.0))
-            sandbox = run(launch.argv, workspace=ws, limits=replace(limits or Limits(), wall_seconds=left),
-                          env=launch.env, deadline=watchdog)
+            launch = prepare_pytest(
+                ws,
+                project,
+                overlay,
+                tests,
+                scope,
+                test_timeout=test_timeout,
+                test_timeouts=test_timeouts,
+                coverage=coverage,
+                plugin_autoload=plugin_autoload,
+                extra_args=extra_args,
+                settings={"done": done, "crash_log": str(crash_log)},
+                python=python,
+            )
+            watchdog = _Watchdog(
+                launch.results, time.monotonic() + left, lambda nodeid: own.get(nodeid, test_timeout or 0.0)
+            )
+            sandbox = run(
+                launch.argv,
+                workspace=ws,
+                limits=replace(limits or Limits(), wall_seconds=left),
+                env=launch.env,
+                deadline=watchdog,
+            )
             records = read_records(launch.results)
-            frames = dumped_frames(crash_log.read_text(encoding="utf-8", errors="replace")
-                                   if crash_log.is_file() else "", str(ws.project), scope)
+            frames = dumped_frames(
+                crash_log.read_text(encoding="utf-8", errors="replace") if crash_log.is_file() else "",
+                str(ws.project),
+                scope,
+            )
             part = _interpret(records, sandbox, str(ws.project), frames)
         parts.append(part)
         collected = RecordLog.of(records).collected
@@ -524,9 +597,15 @@ def _merged(parts: Sequence[TestRun]) -> TestRun:
     if status in ("ok", "no_tests"):
         failing = sum(t.outcome in ("failed", "error") for t in tests.values())
         status, message = "ok", f"{len(tests) - failing} passed or skipped, {failing} failed"
-    return replace(last, status=status, message=message, tests=tuple(tests.values()),
-                   collect_errors=parts[0].collect_errors, seconds=sum(p.seconds for p in parts),
-                   warnings=tuple(dict.fromkeys(warnings)))
+    return replace(
+        last,
+        status=status,
+        message=message,
+        tests=tuple(tests.values()),
+        collect_errors=parts[0].collect_errors,
+        seconds=sum(p.seconds for p in parts),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
 
 
 @dataclass(frozen=True)
@@ -539,12 +618,23 @@ class PytestLaunch:
     config: dict[str, Any]  # what the plugin reads (paths name the copy)
 
 
-def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tests: Sequence[str] | None,
-                   scope: Mapping[str, Any], *, test_timeout: float | None,
-                   test_timeouts: Mapping[str, float] | None = None, coverage: bool = True,
-                   plugin_autoload: bool = True, extra_args: Sequence[str] = (),
-                   plugins: Sequence[tuple[str, str]] = (), helpers: Sequence[tuple[str, str]] = (),
-                   settings: Mapping[str, Any] | None = None, python: str | None = None) -> PytestLaunch:
+def prepare_pytest(
+    ws: Workspace,
+    project: Path,
+    overlay: Mapping[str, str],
+    tests: Sequence[str] | None,
+    scope: Mapping[str, Any],
+    *,
+    test_timeout: float | None,
+    test_timeouts: Mapping[str, float] | None = None,
+    coverage: bool = True,
+    plugin_autoload: bool = True,
+    extra_args: Sequence[str] = (),
+    plugins: Sequence[tuple[str, str]] = (),
+    helpers: Sequence[tuple[str, str]] = (),
+    settings: Mapping[str, Any] | None = None,
+    python: str | None = None,
+) -> PytestLaunch:
     """Copy the record plugin (and ``plugins``: (helper file, module name), loaded with ``-p``;
     ``helpers``: modules they import) into ``ws.aux``, write the plugin's config (plus
     ``settings``) and build the pytest command line for ``tests``, run by ``python`` (default:
@@ -565,16 +655,18 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
     config = dict(scope)
     if config.get("target"):
         config["target"] = str(ws.project / config["target"])
-    config.update({
-        "results": str(results),
-        "test_timeout": test_timeout or 0,
-        "test_timeouts": dict(test_timeouts or {}),
-        "after_hang_timeout": AFTER_HANG_TIMEOUT,
-        "trace": coverage,
-        "project": str(ws.project),
-        "original": str(project),
-        **(settings or {}),
-    })
+    config.update(
+        {
+            "results": str(results),
+            "test_timeout": test_timeout or 0,
+            "test_timeouts": dict(test_timeouts or {}),
+            "after_hang_timeout": AFTER_HANG_TIMEOUT,
+            "trace": coverage,
+            "project": str(ws.project),
+            "original": str(project),
+            **(settings or {}),
+        }
+    )
     config_path = ws.write("config.json", json.dumps(config), base=ws.aux)
     python_path = [str(ws.aux)]
     if (ws.project / "src").is_dir():  # src layout: the copy must win over an editable install
@@ -582,8 +674,19 @@ def prepare_pytest(ws: Workspace, project: Path, overlay: Mapping[str, str], tes
     pruned = [arg for name in unused_plugins(project, overlay) for arg in ("-p", f"no:{name}")]
     loaded = [arg for _, module in plugins for arg in ("-p", module)]
     interpreter = python or sys.executable
-    argv = [interpreter, "-m", "pytest", "-p", PLUGIN, *loaded, f"--rootdir={ws.project}",
-            *_PYTEST_ARGS, *(pruned if plugin_autoload else ()), *extra_args, *tests]
+    argv = [
+        interpreter,
+        "-m",
+        "pytest",
+        "-p",
+        PLUGIN,
+        *loaded,
+        f"--rootdir={ws.project}",
+        *_PYTEST_ARGS,
+        *(pruned if plugin_autoload else ()),
+        *extra_args,
+        *tests,
+    ]
     env = {"PYTHONPATH": os.pathsep.join(python_path), "CODEREMASK_TESTS_CONFIG": str(config_path)}
     if python:
         env["PATH"] = os.pathsep.join([os.path.dirname(python), *SYSTEM_PATH.split(os.pathsep)])

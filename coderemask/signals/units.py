@@ -231,9 +231,7 @@ def smallest_enclosing_unit(
     return best
 
 
-def enclosing_units(
-    code: str | ParsedCode, span: Span, kinds: Sequence[str] | str | None = None
-) -> list[Span]:
+def enclosing_units(code: str | ParsedCode, span: Span, kinds: Sequence[str] | str | None = None) -> list[Span]:
     """Spans of the units (of the given kinds) that contain ``span``, innermost first, each once.
 
     The policy's ``snap``: widen a span step by step (expression, statement, block, function).

@@ -37,17 +37,45 @@ from typing import Callable, ClassVar
 
 import torch
 
-from ..edits.families import OPERATOR_GROUPS
-from ..errors import ConfigError
+from coderemask.edits.families import OPERATOR_GROUPS
+from coderemask.errors import ConfigError
 
 OPERATORS = {
-    "<", "<=", ">", ">=", "==", "!=", "+", "-", "*", "/", "//", "%", "**", "+=", "-=", "*=",
-    "/=", "and", "or", "not", "in", "is", "&", "|", "^", "~", "<<", ">>", "=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "==",
+    "!=",
+    "+",
+    "-",
+    "*",
+    "/",
+    "//",
+    "%",
+    "**",
+    "+=",
+    "-=",
+    "*=",
+    "/=",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "&",
+    "|",
+    "^",
+    "~",
+    "<<",
+    ">>",
+    "=",
 }
 
 
 SINGLE_TOKEN_GROUPS: tuple[tuple[str, ...], ...] = tuple(
-    g for g in (tuple(op for op in group if " " not in op) for group in OPERATOR_GROUPS) if len(g) > 1)
+    g for g in (tuple(op for op in group if " " not in op) for group in OPERATOR_GROUPS) if len(g) > 1
+)
 """The edit families' operator groups without the two-word operators; an operator belongs to the
 first group that holds it (``==`` to the comparisons)."""
 
@@ -84,7 +112,9 @@ class TokenClasses:
         """Classify every id of a byte-level tokenizer (``convert_ids_to_tokens`` + decode)."""
         V = len(tokenizer)
         special = set(tokenizer.all_special_ids)
-        bools = {k: torch.zeros(V, dtype=torch.bool) for k in ("newline", "operator", "number", "identifier", "keyword")}
+        bools = {
+            k: torch.zeros(V, dtype=torch.bool) for k in ("newline", "operator", "number", "identifier", "keyword")
+        }
         longs = {k: torch.zeros(V, dtype=torch.long) for k in ("byte_len", "lead", "first_kind", "last_kind")}
         op_group = torch.full((V,), -1, dtype=torch.long)
         number_value = torch.full((V,), -1, dtype=torch.long)
@@ -152,8 +182,9 @@ class MaskingConfig:
         object.__setattr__(self, "corruptions", tuple(self.corruptions))  # a list when read back from JSON
         unknown = [n for n in self.corruptions if n not in CORRUPTIONS]
         if unknown or not self.corruptions:
-            raise ConfigError(f"MaskingConfig.corruptions={list(self.corruptions)!r}: known corruptions are "
-                              f"{', '.join(CORRUPTIONS)}")
+            raise ConfigError(
+                f"MaskingConfig.corruptions={list(self.corruptions)!r}: known corruptions are {', '.join(CORRUPTIONS)}"
+            )
 
 
 @dataclass
@@ -257,8 +288,9 @@ class NumberCorruption(Corruption):
         return torch.nonzero(ok).flatten()
 
 
-def corrupt_window(x: torch.Tensor, k: int, classes: TokenClasses, families: tuple[str, ...],
-                   gen: torch.Generator) -> tuple[torch.Tensor, list[int]]:
+def corrupt_window(
+    x: torch.Tensor, k: int, classes: TokenClasses, families: tuple[str, ...], gen: torch.Generator
+) -> tuple[torch.Tensor, list[int]]:
     """Up to k edits of the window x (LongTensor[L]) at distinct positions: (edited copy, positions).
 
     Each edit picks a family uniformly among those with a site left, a site uniformly, and a
@@ -284,8 +316,14 @@ def corrupt_window(x: torch.Tensor, k: int, classes: TokenClasses, families: tup
     return out, sorted(done)
 
 
-def plant_corruptions(x: torch.Tensor, classes: TokenClasses, *, gen: torch.Generator, k: int = 1,
-                      families: tuple[str, ...] = MaskingConfig.corruptions) -> tuple[torch.Tensor, list[list[int]]]:
+def plant_corruptions(
+    x: torch.Tensor,
+    classes: TokenClasses,
+    *,
+    gen: torch.Generator,
+    k: int = 1,
+    families: tuple[str, ...] = MaskingConfig.corruptions,
+) -> tuple[torch.Tensor, list[list[int]]]:
     """Windows x (LongTensor[B, L]) with up to k visible edits each (``corrupt_window``): (edited
     copy [B, L], the edited positions of each row). The detector's held-out test (validation,
     ``model-eval``) uses this, the training objective the same edits."""
@@ -297,8 +335,9 @@ def plant_corruptions(x: torch.Tensor, classes: TokenClasses, *, gen: torch.Gene
     return torch.stack(rows), positions
 
 
-def localization_hits(scores: torch.Tensor, valid: torch.Tensor, positions: list[list[int]],
-                      ks: tuple[int, ...] = (1, 3)) -> tuple[dict[int, int], int]:
+def localization_hits(
+    scores: torch.Tensor, valid: torch.Tensor, positions: list[list[int]], ks: tuple[int, ...] = (1, 3)
+) -> tuple[dict[int, int], int]:
     """How often a row's planted edit ranks in the top k of its detector scores.
 
     scores: FloatTensor[B, L] (higher = more likely corrupted); valid: BoolTensor[B, L] (positions
@@ -322,8 +361,9 @@ def _uniform_mask(L: int, t: float, gen: torch.Generator) -> torch.Tensor:
     return torch.rand(L, generator=gen) < t
 
 
-def _weighted_mask(x: torch.Tensor, t: float, classes: TokenClasses, cfg: MaskingConfig,
-                   gen: torch.Generator) -> torch.Tensor:
+def _weighted_mask(
+    x: torch.Tensor, t: float, classes: TokenClasses, cfg: MaskingConfig, gen: torch.Generator
+) -> torch.Tensor:
     w = torch.ones(x.shape[0])
     w = torch.where(classes.identifier[x], cfg.identifier_weight, w)
     w = torch.where(classes.number[x], cfg.number_weight, w)
@@ -332,8 +372,9 @@ def _weighted_mask(x: torch.Tensor, t: float, classes: TokenClasses, cfg: Maskin
     return torch.rand(x.shape[0], generator=gen) < p
 
 
-def _span_mask(x: torch.Tensor, t: float, classes: TokenClasses, cfg: MaskingConfig,
-               gen: torch.Generator) -> list[tuple[int, int]]:
+def _span_mask(
+    x: torch.Tensor, t: float, classes: TokenClasses, cfg: MaskingConfig, gen: torch.Generator
+) -> list[tuple[int, int]]:
     """Disjoint spans [a, b) covering about a fraction t of the sequence."""
     L = x.shape[0]
     target = max(1, int(round(t * L)))
@@ -407,8 +448,11 @@ def mask_batch(
             lab += [-100] * (L - pos)
             ids_t, lab_t = torch.tensor(ids[:L]), torch.tensor(lab[:L])
         else:
-            m = (_uniform_mask(L, t, gen) if u < cfg.p_span + (1 - cfg.p_span - cfg.p_weighted)
-                 else _weighted_mask(row, t, classes, cfg, gen))
+            m = (
+                _uniform_mask(L, t, gen)
+                if u < cfg.p_span + (1 - cfg.p_span - cfg.p_weighted)
+                else _weighted_mask(row, t, classes, cfg, gen)
+            )
             if not m.any():
                 m[int(torch.randint(L, (1,), generator=gen))] = True
             ids_t = torch.where(m, mask_id, row)
@@ -425,8 +469,9 @@ def _set_weights(weights: torch.Tensor, labels: torch.Tensor, cfg: MaskingConfig
     weights[:] = torch.where(labels != -100, 1.0 / max(realized, cfg.t_min), 0.0)
 
 
-def _corrupted_row(row: torch.Tensor, *, mask_id: int, classes: TokenClasses, cfg: MaskingConfig,
-                   gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+def _corrupted_row(
+    row: torch.Tensor, *, mask_id: int, classes: TokenClasses, cfg: MaskingConfig, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
     """(input ids, MLM labels, detector labels), each LongTensor[L], of a corrupted window; None
     when the window offers no site to edit (it is masked as usual then)."""
     k = 1 + int(torch.randint(cfg.max_corruptions, (1,), generator=gen))
@@ -446,8 +491,7 @@ def _corrupted_row(row: torch.Tensor, *, mask_id: int, classes: TokenClasses, cf
     return ids, lab, det
 
 
-def uniform_mask_batch(x: torch.Tensor, t: torch.Tensor, *, mask_id: int,
-                       gen: torch.Generator) -> MaskedBatch:
+def uniform_mask_batch(x: torch.Tensor, t: torch.Tensor, *, mask_id: int, gen: torch.Generator) -> MaskedBatch:
     """Pure MDLM forward process at given times t: FloatTensor[B] (for the ELBO estimate)."""
     m = torch.rand(x.shape, generator=gen) < t[:, None]
     inputs = torch.where(m, mask_id, x)
@@ -456,8 +500,15 @@ def uniform_mask_batch(x: torch.Tensor, t: torch.Tensor, *, mask_id: int,
     return MaskedBatch(inputs, labels, weights)
 
 
-def stratified_elbo_nats(masked_nats: Callable[[MaskedBatch], float], windows: torch.Tensor, *, mask_id: int,
-                         n_t: int = 8, batch_size: int = 16, seed: int = 0) -> float:
+def stratified_elbo_nats(
+    masked_nats: Callable[[MaskedBatch], float],
+    windows: torch.Tensor,
+    *,
+    mask_id: int,
+    n_t: int = 8,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> float:
     """MDLM ELBO of ``windows`` (LongTensor[N, L]) in nats summed over all windows.
 
     A Monte Carlo estimate with t stratified at (k + 0.5) / n_t; ``masked_nats(batch)`` returns

