@@ -84,8 +84,13 @@ def find_rootdir(args: Iterable[str | os.PathLike[str]], invocation_dir: str | o
     the invocation folder); the first folder from there up holding a pytest config file
     (pytest.ini, pyproject.toml with ``[tool.pytest.ini_options]``, tox.ini with ``[pytest]``,
     setup.cfg with ``[tool:pytest]``...); else the first holding ``setup.py``; else a config
-    file above any one argument; else the common ancestor of the invocation folder and the
-    arguments' ancestor (the arguments' ancestor when that is the filesystem root).
+    file above any one argument; else, when the arguments lie inside the invocation folder, that
+    folder (pytest's common ancestor of the two), and otherwise (or when that folder is the
+    filesystem root or the home folder) the arguments' ancestor itself.
+
+    The last rule departs from pytest on purpose: pytest takes the common ancestor of the
+    invocation folder and the arguments even when the arguments lie elsewhere (``/tmp``, ``$HOME``),
+    which costs pytest nothing, but coderemask copies the root into its sandbox.
     """
     here = Path(invocation_dir).resolve()
     paths = [(here / str(arg).split("::")[0]).resolve() for arg in args if not str(arg).startswith("-")]
@@ -101,8 +106,9 @@ def find_rootdir(args: Iterable[str | os.PathLike[str]], invocation_dir: str | o
         found = _config_folder(dirs)
         if found is not None:
             return found
-    rootdir = _common_ancestor([here, ancestor], here)
-    return ancestor if rootdir == Path(rootdir.anchor) else rootdir
+    if ancestor.is_relative_to(here) and here != Path(here.anchor) and here != Path.home():
+        return here
+    return ancestor
 
 
 @dataclass(frozen=True)

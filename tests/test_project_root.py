@@ -69,6 +69,27 @@ def test_without_config_the_root_is_the_common_ancestor_with_the_invocation_fold
     assert find_rootdir([], invocation_dir=project / "tests") == project / "tests"
 
 
+def test_a_target_outside_the_invocation_folder_keeps_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not pytest's common ancestor (it would be e.g. /tmp or $HOME, which coderemask would copy)."""
+    project = write(tmp_path / "p", SPLIT)
+    (tmp_path / "elsewhere").mkdir()
+    assert find_rootdir([project / "lib/calc.py"], invocation_dir=tmp_path / "elsewhere") == project / "lib"
+    assert find_rootdir([project / "lib/calc.py"], invocation_dir=tmp_path) == tmp_path  # inside: pytest's rule
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: tmp_path))  # run from the home folder itself
+    assert find_rootdir([project / "lib/calc.py"], invocation_dir=tmp_path) == project / "lib"
+
+
+def test_the_sandbox_copy_skips_coderemask_workspaces(tmp_path: Path) -> None:
+    from coderemask.signals.sandbox import WORKSPACE_PREFIX, ignored_names
+
+    (tmp_path / f"{WORKSPACE_PREFIX}123-abc" / "project").mkdir(parents=True)
+    (tmp_path / f"{WORKSPACE_PREFIX}notes").mkdir()  # a user's folder of that name stays
+    names = [f"{WORKSPACE_PREFIX}123-abc", f"{WORKSPACE_PREFIX}notes", "src"]
+    assert ignored_names(str(tmp_path), names) == {f"{WORKSPACE_PREFIX}123-abc"}
+
+
 def test_test_ids_typed_in_a_subfolder_are_rewritten_relative_to_the_root(tmp_path: Path) -> None:
     project = write(tmp_path / "p", SPLIT)
     chosen = select_project(

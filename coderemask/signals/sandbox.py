@@ -283,8 +283,16 @@ def _safe_relpath(relpath: str) -> Path:
 
 
 def ignored_names(directory: str, names: list[str]) -> set[str]:
-    """Names that ``copytree`` skips: VCS, caches and virtual environments."""
-    return {name for name in names if name in SKIP_DIRS or os.path.isfile(os.path.join(directory, name, "pyvenv.cfg"))}
+    """Names that ``copytree`` skips: VCS, caches, virtual environments and coderemask's own
+    sandbox workspaces (a project under the temp folder must not copy them, or itself)."""
+    return {
+        name
+        for name in names
+        if name in SKIP_DIRS
+        or os.path.isfile(os.path.join(directory, name, "pyvenv.cfg"))
+        or name.startswith(WORKSPACE_PREFIX)
+        and os.path.isdir(os.path.join(directory, name, "project"))
+    }
 
 
 def _rmtree(path: Path) -> None:
