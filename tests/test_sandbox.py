@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from coderemask.signals.sandbox import (
+    WORKSPACE_PREFIX,
     Candidate,
     Limits,
     Workspace,
@@ -40,14 +41,20 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def sandbox_processes() -> list[int]:
-    """Pids of live processes owned by a sandbox uid (only meaningful when uids are dropped)."""
+    """Pids of live processes owned by a sandbox uid and started by this test process's own runs
+    (their command line names one of its workspaces, ``coderemask-<our pid>-...``), so runs of
+    other pytest-xdist workers do not count. Only meaningful when uids are dropped."""
+    ours = f"{WORKSPACE_PREFIX}{os.getpid()}-"
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             status = Path(f"/proc/{entry}/status").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
         except OSError:
+            continue
+        if ours not in cmdline:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         uid = int(fields.get("Uid", "0").split()[0])
