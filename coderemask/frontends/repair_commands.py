@@ -29,6 +29,7 @@ from coderemask.frontends.numbers import BATCH, COUNT, POSITIVE, SECONDS, SEED
 from coderemask.signals.timing import TimeLimits
 
 if TYPE_CHECKING:
+    from coderemask.repair import RepairConfig
     from coderemask.results import RepairResult
     from coderemask.tasks import FileTask
 
@@ -145,7 +146,9 @@ def _check_arguments(args: argparse.Namespace) -> None:
     policy_config(args.policy)  # an unknown name fails here, before the model loads
 
 
-def _config(args: argparse.Namespace):
+def repair_config(args: argparse.Namespace, max_seconds: float) -> RepairConfig:
+    """The RepairConfig of ``add_repair_arguments``' flags (fix, complete, repo), with
+    ``max_seconds`` per function; the policy name is checked first (imports torch after)."""
     from coderemask.repair import RepairConfig  # imports torch
     from coderemask.results import Budget
 
@@ -157,7 +160,7 @@ def _config(args: argparse.Namespace):
         budget=Budget(
             max_nfe=args.max_nfe,
             max_rounds=args.max_rounds,
-            max_seconds=args.timeout,
+            max_seconds=max_seconds,
             max_candidates=args.max_candidates,
         ),
     )
@@ -266,7 +269,7 @@ def _run(mode: str):
         if args.write:
             check_writable(task.file_path)  # a read-only file is refused now, and again when writing
 
-        config = _config(args)
+        config = repair_config(args, args.timeout)
         if mode == "complete" and not task.target.is_stub:
             print(
                 f"note: {task.target.qualname} has a body; complete rewrites it (use fix to repair it)", file=sys.stderr

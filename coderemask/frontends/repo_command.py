@@ -15,7 +15,7 @@ from pathlib import Path
 
 from coderemask.frontends.common import EXIT_NOT_SOLVED, EXIT_OK, Command, UsageError, load_model_from_args
 from coderemask.frontends.numbers import COUNT, SECONDS
-from coderemask.frontends.repair_commands import add_repair_arguments, time_limits
+from coderemask.frontends.repair_commands import add_repair_arguments, repair_config, time_limits
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,9 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     from coderemask.interpreter import test_python
     from coderemask.policy import policy_config
     from coderemask.project import select_project
-    from coderemask.repair import RepairConfig
     from coderemask.repo import RepoError, fix_repo
-    from coderemask.results import Budget
 
     if not args.path.is_dir():
         raise UsageError(f"{str(args.path)!r}: no such folder")
@@ -59,17 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         tests = [args.path.resolve().relative_to(selection.root).as_posix()]
     policy_config(args.policy)
     python = test_python(args.python)
-    config = RepairConfig(
-        policy=args.policy,
-        candidates=args.candidates,
-        seed=args.seed,
-        budget=Budget(
-            max_nfe=args.max_nfe,
-            max_rounds=args.max_rounds,
-            max_candidates=args.max_candidates,
-            max_seconds=args.function_timeout,
-        ),
-    )
+    config = repair_config(args, args.function_timeout)
     extra = [*(["-k", args.keyword] if args.keyword else []), *args.pytest_args]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     try:
