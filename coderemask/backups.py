@@ -13,7 +13,6 @@ Only a file's last write is kept. This module knows files only: not repairs, mod
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from coderemask.errors import CoderemaskError
 from coderemask.safejson import loads
-from coderemask.writeback import StaleFileError, check_writable, replace_file
+from coderemask.writeback import StaleFileError, check_writable, digest_bytes, replace_file
 
 STATE_ENV = "CODEREMASK_STATE_DIR"
 RECORD = "record.json"
@@ -60,12 +59,8 @@ def written() -> list[Backup]:
     return list(_written)
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _slot(file: Path) -> Path:
-    return backups_dir() / _sha(str(file).encode("utf-8", "surrogateescape"))[:20]
+    return backups_dir() / digest_bytes(str(file).encode("utf-8", "surrogateescape"))[:20]
 
 
 def _read_record(slot: Path) -> Backup | None:
@@ -88,21 +83,21 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str) -> Back
         data = file.read_bytes()
     except OSError as exc:
         raise CoderemaskError(f"{path}: cannot read it back before writing: {exc.strerror or exc}") from None
-    if _sha(data) != expected_digest:
+    if digest_bytes(data) != expected_digest:
         raise StaleFileError(f"{path} changed on disk since it was read; not writing (run again on the new text)")
     slot = _slot(file)
     earlier = _read_record(slot)
     backup = Backup(
         file=str(file),
-        copy=str(slot / f"{_sha(data)[:20]}.orig"),
-        before=_sha(data),
-        after=_sha(new_text.encode("utf-8")),
+        copy=str(slot / f"{digest_bytes(data)[:20]}.orig"),
+        before=digest_bytes(data),
+        after=digest_bytes(new_text.encode("utf-8")),
         written_at=time.time(),
     )
 
     def still_as_read() -> None:  # checked just before the rename
         check_writable(file)
-        if _sha(file.read_bytes()) != expected_digest:
+        if digest_bytes(file.read_bytes()) != expected_digest:
             raise StaleFileError(f"{path} changed on disk while writing; not writing")
 
     try:
@@ -130,7 +125,7 @@ def write_atomically(path: Path, new_text: str, *, expected_digest: str) -> Back
 
 def _digest_of(file: Path) -> str | None:
     try:
-        return _sha(file.read_bytes())
+        return digest_bytes(file.read_bytes())
     except OSError:
         return None
 
@@ -174,11 +169,11 @@ def undo(path: Path | None = None) -> Backup:
     backup = last_write(path)
     file = Path(backup.file)
     try:
-        current = _sha(file.read_bytes())
+        current = digest_bytes(file.read_bytes())
         data = Path(backup.copy).read_bytes()
     except OSError as exc:
         raise CoderemaskError(f"{exc.filename}: cannot read it: {exc.strerror or exc}; nothing undone") from None
-    if _sha(data) != backup.before:
+    if digest_bytes(data) != backup.before:
         raise CoderemaskError(f"{backup.copy}: the backup of {file} is damaged; nothing undone")
     if current != backup.after:
         raise StaleFileError(
@@ -188,7 +183,7 @@ def undo(path: Path | None = None) -> Backup:
     check_writable(file)
 
     def unchanged() -> None:
-        if _sha(file.read_bytes()) != backup.after:
+        if digest_bytes(file.read_bytes()) != backup.after:
             raise StaleFileError(f"{file} changed on disk while undoing; nothing undone")
 
     replace_file(file, data, check=unchanged)

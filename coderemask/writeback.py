@@ -23,8 +23,13 @@ class StaleFileError(CoderemaskError):
     """The file on disk is no longer the text that was read; nothing was written."""
 
 
+def digest_bytes(data: bytes) -> str:
+    """The sha256 hex digest by which a file's content is compared with what was read."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest_bytes(text.encode("utf-8"))
 
 
 def unified_diff(old: str, new: str, path: str) -> str:
