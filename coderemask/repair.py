@@ -31,7 +31,15 @@ import torch
 
 from coderemask.edits.ranking import EditRanker
 from coderemask.edits.scope import ModuleScope
-from coderemask.edits.search import Candidate, EditSearch, SearchConfig, SearchCounts, SearchQueue, line_suspicion
+from coderemask.edits.search import (
+    Candidate,
+    EditSearch,
+    SearchConfig,
+    SearchCounts,
+    SearchQueue,
+    line_suspicion,
+    relative_opinion,
+)
 from coderemask.errors import ConfigError
 from coderemask.infill import encode_template
 from coderemask.model.base import Denoiser, fit_context
@@ -311,7 +319,9 @@ class _Loop:
         rank_nfe, rank_seconds = 0, 0.0
         if self._new_base(current):
             evidence = list(syntax_evidence(code)) + list(current.verdict.evidence if current.verdict else ())
-            lines = line_suspicion(code, evidence) or self._all_lines(code)
+            weight = self.policy.config.weights.get("detector", 0.0)
+            opinion = relative_opinion(self.detector.lines(code, self.problem_region(code))) if self.detector else None
+            lines = line_suspicion(code, evidence, opinion=opinion, opinion_weight=weight) or self._all_lines(code)
             queue = self.search.queue(code, lines)
             self.queues[code] = queue
             self.bases.append(code)

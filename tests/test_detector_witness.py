@@ -128,3 +128,61 @@ def test_model_eval_prints_identifier_slots_and_detector_localization(folders) -
         else:
             assert "detector_top1" not in report.metrics
             assert "note: detector localization skipped: the model has no detector/ folder" in table
+
+
+@pytest.mark.parametrize(
+    "text, offsets, probs, region, expected",
+    [
+        # one token per line; the most suspect line first
+        ("a = 1\nb = 2\n", [(0, 1), (6, 7)], [0.2, 0.7], None, [(2, 0.7), (1, 0.2)]),
+        # a line's worst token speaks for it; a token opening with the line break belongs to the next line
+        ("a = 1\nb = 2\n", [(0, 1), (4, 5), (5, 7)], [0.2, 0.6, 0.9], None, [(2, 0.9), (1, 0.6)]),
+        # outside the region, or only whitespace: not scored
+        ("a = 1\nb = 2\n", [(0, 1), (5, 6), (6, 7)], [0.9, 0.8, 0.1], Span(6, 12), [(2, 0.1)]),
+        # ties: the earlier line first
+        ("x\ny\n", [(0, 1), (2, 3)], [0.5, 0.5], None, [(1, 0.5), (2, 0.5)]),
+    ],
+)
+def test_line_opinions(text, offsets, probs, region, expected) -> None:
+    got = detector_signal.line_opinions(text, offsets, probs, region)
+    assert [(o.line, round(o.probability, 3)) for o in got] == expected
+    assert all(text[o.token.start : o.token.end].strip() for o in got)
+
+
+def test_the_witness_scores_a_code_once_for_the_policy_and_the_search() -> None:
+    calls = []
+
+    class Counting:
+        def score_text(self, text):
+            calls.append(text)
+            return _hand_set().score_text(text)
+
+    witness = DetectorWitness(Counting)
+    assert witness(CODE) and witness.lines(CODE)[0].line == 2  # the `if n < 2:` line
+    assert len(calls) == 1
+    witness("x = 1\n")
+    assert len(calls) == 2
+
+
+def test_the_search_edits_the_detectors_line_first_when_the_tests_suspect_every_line(folders) -> None:
+    """One failing test runs every line alike; under combined+detector the search's first lines are
+    the detector's (its favourite line gains the policy's detector weight), under combined the order is
+    the program's alone."""
+    from coderemask.problem import Problem, Verdict
+    from coderemask.repair import RepairConfig, _Loop, _Scored
+    from coderemask.types import Evidence
+
+    model = load_model(folders[0], device="cpu")
+    code = "def fib(n):\n    m = n\n    if m < 2:\n        return m\n    return fib(m - 1) + fib(m - 2)\n"
+    body = Span(code.index("    m ="), len(code))
+    alike = [
+        Evidence("tests", Span(code.index(line), code.index(line) + len(line)), 0.8) for line in code.splitlines()[1:]
+    ]
+    verdict = Verdict(0, 1, tuple(alike))
+    for policy, first in (("combined", 2), ("combined+detector", 3)):
+        loop = _Loop(Problem(code=code, region=body), model, None, RepairConfig(policy=policy), None)
+        loop._search_round(_Scored(code, True, verdict, 1.0))
+        queue = loop.queues[code]
+        assert max(queue.lines, key=lambda line: (queue.lines[line], -line)) == first, policy
+        if policy == "combined+detector":
+            assert queue.lines[3] == pytest.approx(0.8 + 0.5)  # the program's 0.8 plus weight x 1

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fakes import OracleDenoiser
 
 from coderemask.checkers import ScriptChecker
 from coderemask.edits.families import Edit, EditContext, generate
 from coderemask.edits.ranking import EditRanker
 from coderemask.edits.scope import ModuleScope
-from coderemask.edits.search import EditSearch, SearchConfig, line_suspicion
+from coderemask.edits.search import EditSearch, SearchConfig, line_suspicion, relative_opinion
 from coderemask.problem import Problem
 from coderemask.repair import RepairConfig, repair
 from coderemask.results import Budget, Solved, to_json
@@ -83,6 +84,33 @@ def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_head
     ]
     assert line_suspicion(code, evidence) == {3: 0.9, 2: 0.2}  # no block: no header inherits
     assert line_suspicion(code, evidence, top=1) == {3: 0.9}
+
+
+@pytest.mark.parametrize(
+    "opinion, weight, expected",
+    [
+        ({2: 1.0, 3: 0.5}, 0.0, {2: 0.8, 3: 0.8}),  # weight 0: the program's evidence alone
+        ({2: 1.0, 3: 0.5}, 0.5, {2: 1.3, 3: 1.05}),  # the opinion orders the lines the tests suspect alike
+        ({4: 1.0}, 0.5, {2: 0.8, 3: 0.8, 4: 0.5}),  # and names a line no test accuses
+        ({1: 1.0}, 0.5, {2: 0.8, 3: 0.8}),  # never the def line
+    ],
+)
+def test_line_suspicion_adds_the_detectors_weighted_opinion(opinion, weight, expected) -> None:
+    code = "def f(a):\n    b = a\n    c = b\n    return c\n"
+    evidence = [
+        Evidence("tests", Span(code.index("b ="), code.index("c =") + 5), 0.8),
+        Evidence("detector", Span(code.index("return"), len(code)), 1.0),  # the witness's spans do not count here
+    ]
+    got = line_suspicion(code, evidence, opinion=opinion, opinion_weight=weight)
+    assert got == pytest.approx(expected)
+
+
+def test_relative_opinion_gives_the_detectors_favourite_line_one() -> None:
+    from coderemask.signals.detector import LineOpinion
+
+    ops = [LineOpinion(3, 0.02, Span(0, 1)), LineOpinion(2, 0.08, Span(0, 1))]
+    assert relative_opinion(ops) == pytest.approx({2: 1.0, 3: 0.25})
+    assert relative_opinion([]) == {}
 
 
 def test_a_missing_statement_is_inserted_by_a_fill_and_the_trace_names_the_edit() -> None:

@@ -184,3 +184,35 @@ def test_more_bad_arguments_exit_2(
         code = exc.code
     assert code == 2
     assert says in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def detector_folders(tmp_path_factory) -> tuple[Path, Path]:
+    """A tiny model whose hand-set detector accuses every " +" (lines 9 and 11 have one), and one without."""
+    from tests.tiny_models import save_tiny_checkpoint, tiny_detector
+
+    with_detector, plain = tmp_path_factory.mktemp("with"), tmp_path_factory.mktemp("plain")
+    save_tiny_checkpoint(with_detector, tiny_detector("Ġ+"))
+    save_tiny_checkpoint(plain)
+    return with_detector, plain
+
+
+def test_detector_ranks_lines_apart_as_the_models_opinion(detector_folders) -> None:
+    with_detector, plain = detector_folders
+    done = locate("shipping.py::shipping_cost", "--detector", "--model", with_detector, "--json", cwd=SHIPPING)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["detector"]["note"].startswith("the model's opinion")
+    ranked = report["detector"]["lines"]
+    assert {r["line"] for r in ranked[:2]} == {9, 11} and all(r["token"] == "+" for r in ranked[:2])
+    assert min(r["probability"] for r in ranked[:2]) > 0.9 > ranked[2]["probability"]
+    assert {"line": 11, "code": "cost = cost + 2", "token": "+"}.items() <= next(
+        r for r in ranked if r["line"] == 11
+    ).items()
+    assert {r["line"] for r in report["detector"]["lines"]} <= set(range(5, 13))  # code lines only, not the def
+    assert report["lines"][0]["line"] == 11  # the tests' ranking is unchanged, apart
+    text = locate("shipping.py::shipping_cost", "--detector", "--model", with_detector, cwd=SHIPPING)
+    assert text.returncode == 0 and "the detector's opinion (the model's guess" in text.stdout
+    assert "line 11  cost = cost + 2   <- '+'" in text.stdout
+    missing = locate("shipping.py::shipping_cost", "--detector", "--model", plain, cwd=SHIPPING)
+    assert missing.returncode == 2 and "has no detector/ folder" in missing.stderr and "Traceback" not in missing.stderr

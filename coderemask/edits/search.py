@@ -43,6 +43,7 @@ from coderemask.edits.ranking import EditRanker
 from coderemask.edits.scope import ModuleScope
 from coderemask.edits.tree import BUILTIN_NAMES, FunctionTree, compile_code, loaded_names
 from coderemask.errors import ConfigError
+from coderemask.signals.detector import LineOpinion
 from coderemask.types import Evidence
 
 
@@ -104,25 +105,47 @@ class SearchCounts:
     nfe: int = 0
 
 
-def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = None) -> dict[int, float]:
+def line_suspicion(
+    code: str,
+    evidence: Iterable[Evidence],
+    top: int | None = None,
+    *,
+    opinion: Mapping[int, float] | None = None,
+    opinion_weight: float = 0.0,
+) -> dict[int, float]:
     """1-based lines of ``code`` -> the highest score of the evidence touching them (the
-    ``confidence`` witness left out: the model's doubt is already in the ranking), the ``top``
-    most suspicious lines only; never the ``def`` line."""
+    ``confidence`` and ``detector`` witnesses left out: the model's doubt is already in the
+    ranking), plus ``opinion_weight`` x ``opinion[line]`` (the detector's opinion of the line
+    relative to its favourite line, in [0, 1]: ``relative_opinion``), the ``top`` most
+    suspicious lines only; never the ``def`` line. The opinion adds rather than competes: it
+    orders the lines the tests suspect alike (one failing test runs them all) and names lines
+    no test accuses, but a weight below the program's evidence cannot outvote it."""
     starts = line_starts(code)
     scores: dict[int, float] = {}
     for e in evidence:
-        if e.source == "confidence":
+        if e.source in ("confidence", "detector"):
             continue
         first = bisect_right(starts, e.span.start)
         last = bisect_right(starts, max(e.span.start, e.span.end - 1))
         for line in range(first, last + 1):
             scores[line] = max(scores.get(line, 0.0), e.score)
+    if opinion_weight > 0:
+        for line, value in (opinion or {}).items():
+            scores[line] = scores.get(line, 0.0) + opinion_weight * value
     tree = FunctionTree.parse(code)
     if tree is not None:
         _control_dependence(tree, scores)
     header = tree.line(tree.func.body[0]) - 1 if tree is not None and tree.func.body else 1  # decorators, def
     ranked = sorted(((s, -line) for line, s in scores.items() if line > header and s > 0), reverse=True)
     return {-neg: s for s, neg in ranked[:top]}
+
+
+def relative_opinion(opinions: Iterable[LineOpinion]) -> dict[int, float]:
+    """Line -> its detector probability over the most suspect line's (that line scores 1), so
+    the weight means the same whatever the detector's calibration (it trains on rare positives)."""
+    ranked = list(opinions)
+    top = max((o.probability for o in ranked), default=0.0)
+    return {o.line: o.probability / top for o in ranked} if top > 0 else {}
 
 
 CONTROL_SHARE = 0.9

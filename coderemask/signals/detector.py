@@ -12,6 +12,8 @@ models, tests or policies.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
+from dataclasses import dataclass
 from typing import Callable, Protocol, Sequence
 
 from coderemask.signals.confidence import suspect_spans
@@ -45,6 +47,35 @@ def detector_evidence(
     ]
 
 
+@dataclass(frozen=True)
+class LineOpinion:
+    """The detector's opinion of one line: its most suspect token and that token's probability."""
+
+    line: int
+    """1-based line of the scored text."""
+    probability: float
+    token: Span
+    """Character range of the line's most suspect token."""
+
+
+def line_opinions(
+    text: str, offsets: Sequence[tuple[int, int]], probabilities: Sequence[float], region: Span | None = None
+) -> list[LineOpinion]:
+    """Each line of ``text`` that has a scored token (inside ``region``, when given), most
+    suspect first (ties: the earlier line first). A line's probability is its worst token's."""
+    if len(offsets) != len(probabilities):
+        raise ValueError(f"{len(offsets)} offsets but {len(probabilities)} probabilities")
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    best: dict[int, LineOpinion] = {}
+    for (a, b), p in zip(offsets, probabilities):
+        if b <= a or not text[a:b].strip() or (region is not None and not (region.start <= a and b <= region.end)):
+            continue
+        line = bisect_right(starts, a + len(text[a:b]) - len(text[a:b].lstrip()))  # its first visible character
+        if line not in best or p > best[line].probability:
+            best[line] = LineOpinion(line, float(p), Span(a, b))
+    return sorted(best.values(), key=lambda o: (-o.probability, o.line))
+
+
 def say_once(message: str) -> None:
     """Log ``message`` as a warning the first time this process sees it."""
     if message not in _said:
@@ -73,6 +104,7 @@ class DetectorWitness:
         self._load = load
         self._scorer: TokenScorer | None = None
         self._loaded = False
+        self._last: tuple[str, tuple[Sequence[tuple[int, int]], Sequence[float]]] | None = None
         self.threshold, self.max_gap, self.name = threshold, max_gap, name
 
     @property
@@ -89,8 +121,23 @@ class DetectorWitness:
         return self._scorer is not None
 
     def __call__(self, code: str, region: Span | None = None) -> list[Evidence]:
-        if not self.available:
+        scored = self.scores(code)
+        if scored is None:
             return []
-        assert self._scorer is not None
-        offsets, probabilities = self._scorer.score_text(code)
+        offsets, probabilities = scored
         return detector_evidence(offsets, probabilities, region=region, threshold=self.threshold, max_gap=self.max_gap)
+
+    def lines(self, code: str, region: Span | None = None) -> list[LineOpinion]:
+        """``line_opinions`` of ``code`` (no threshold: every line, most suspect first); [] without a detector."""
+        scored = self.scores(code)
+        return [] if scored is None else line_opinions(code, *scored, region=region)
+
+    def scores(self, code: str) -> tuple[Sequence[tuple[int, int]], Sequence[float]] | None:
+        """(character range, P(corrupted)) of each token of ``code``; None without a detector.
+        The last text's scores are kept: the policy and the search ask about the same code."""
+        if not self.available:
+            return None
+        assert self._scorer is not None
+        if self._last is None or self._last[0] != code:
+            self._last = (code, self._scorer.score_text(code))
+        return self._last[1]
