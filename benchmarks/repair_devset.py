@@ -4,10 +4,13 @@ of the winning patch, per setting, with the embedded model on this machine.
     python benchmarks/repair_devset.py                       # combined, tests, best-of-N; 30 s per bug
     python benchmarks/repair_devset.py --settings combined --ids leaderboard_best,nearest_value
     python benchmarks/repair_devset.py --timeout 60 --out runs/devset.jsonl
+    python benchmarks/repair_devset.py --settings combined,combined+detector --model runs/i16/latest
 
 Settings (the same model, seed and per-bug seconds):
     combined   the default agent: the edit search, then the combined policy's span resampling
     tests      the same with the ``tests`` policy (evidence from tests only)
+    combined+detector  the same with the ``combined+detector`` policy (the model's detector/ head
+               orders the search's lines and joins the span evidence; needs a model with one)
     best_of_n  whole-function resampling, the tests pick and stop (eval's ``scaling`` setting)
 
 A fix is *plausible* when every test of the bug's test file passes; it is *the reference* when
@@ -33,7 +36,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUGS = ROOT / "examples" / "bugs"
-SETTINGS = ("combined", "tests", "best_of_n")
+SETTINGS = ("combined", "tests", "best_of_n", "combined+detector")
+DEFAULT_SETTINGS = ("combined", "tests", "best_of_n")
 
 
 def _config(setting: str, timeout: float):
@@ -44,8 +48,8 @@ def _config(setting: str, timeout: float):
     base = RepairConfig(budget=Budget(max_nfe=100_000, max_seconds=timeout))
     if setting == "combined":
         return base
-    if setting == "tests":
-        return replace(base, policy="tests")
+    if setting in ("tests", "combined+detector"):
+        return replace(base, policy=setting)
     scaling = setting_config("scaling", base, 100_000)
     return replace(scaling, budget=replace(scaling.budget, max_rounds=1000))
 
@@ -104,7 +108,10 @@ def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--settings", default=",".join(SETTINGS))
+    p.add_argument("--settings", default=",".join(DEFAULT_SETTINGS), help=f"comma-separated, of {', '.join(SETTINGS)}")
+    p.add_argument(
+        "--model", default="embedded", help="the model (default: the embedded one), e.g. a checkpoint folder"
+    )
     p.add_argument("--ids", default="", help="comma-separated bug ids (default: all)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per bug (default 30)")
     p.add_argument("--out", type=Path, default=None)
@@ -120,7 +127,7 @@ def main() -> int:
         entries = [e for e in entries if e["id"] in wanted]
     from coderemask.model.loading import load_model
 
-    model = load_model("embedded")
+    model = load_model(args.model)
     rows = []
     out = args.out.open("w") if args.out else None
     for setting in settings:

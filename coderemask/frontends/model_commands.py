@@ -233,6 +233,27 @@ def _run_model_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_model_export_arguments(p: argparse.ArgumentParser) -> None:
+    from coderemask.model.export import STORAGE_DTYPES
+
+    p.add_argument("source", type=Path, help="a checkpoint folder (e.g. runs/train/latest)")
+    p.add_argument("dest", type=Path, help="the folder to write (created; other files in it stay)")
+    p.add_argument(
+        "--dtype", choices=list(STORAGE_DTYPES), default="fp16", help="how the weights are stored (default fp16)"
+    )
+
+
+def _run_model_export(args: argparse.Namespace) -> int:
+    from coderemask.model.export import export_checkpoint
+
+    if not args.source.is_dir():
+        raise UsageError(f"{str(args.source)!r}: no such folder")
+    written = export_checkpoint(args.source, args.dest, args.dtype)
+    size = sum(p.stat().st_size for p in written)
+    print(f"wrote {len(written)} files ({size / 2**20:.1f} MiB, weights in {args.dtype}) to {args.dest}")
+    return EXIT_OK
+
+
 COMMANDS: list[Command] = [
     Command(
         "sample",
@@ -246,6 +267,12 @@ COMMANDS: list[Command] = [
         "detector localization, infilling pass rate",
         _add_model_eval_arguments,
         _run_model_eval,
+    ),
+    Command(
+        "model-export",
+        "write a checkpoint (masked LM, tokenizer, detector/) again with its weights in fp16 (or fp32, bf16)",
+        _add_model_export_arguments,
+        _run_model_export,
     ),
     Command(
         "train", "build a corpus and train (or fine-tune) a masked-diffusion model", _add_train_arguments, _run_train
