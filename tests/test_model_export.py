@@ -77,7 +77,7 @@ def test_the_command_reports_and_refuses_bad_input(source: Path, tmp_path: Path)
         ([str(tmp_path / "nowhere"), str(tmp_path / "x")], "no such folder"),
         ([str(tmp_path), str(tmp_path / "x")], "is not a checkpoint folder (no config.json)"),
         ([str(source), str(source)], "the source and the destination are the same folder"),
-        ([str(source), str(tmp_path / "x"), "--dtype", "int8"], "invalid choice: 'int8'"),
+        ([str(source), str(tmp_path / "x"), "--dtype", "int8"], "--dtype 'int8': not one of fp32, fp16, bf16"),
     ):
         bad = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
         assert bad.returncode == 2 and says in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)

@@ -234,13 +234,9 @@ def _run_model_eval(args: argparse.Namespace) -> int:
 
 
 def _add_model_export_arguments(p: argparse.ArgumentParser) -> None:
-    from coderemask.model.export import STORAGE_DTYPES
-
     p.add_argument("source", type=Path, help="a checkpoint folder (e.g. runs/train/latest)")
     p.add_argument("dest", type=Path, help="the folder to write (created; other files in it stay)")
-    p.add_argument(
-        "--dtype", choices=list(STORAGE_DTYPES), default="fp16", help="how the weights are stored (default fp16)"
-    )
+    p.add_argument("--dtype", default="fp16", help="how the weights are stored: fp16 (default), fp32, bf16")
 
 
 def _run_model_export(args: argparse.Namespace) -> int:

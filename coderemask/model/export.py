@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from coderemask.errors import ModelLoadError
+from coderemask.errors import ConfigError, ModelLoadError
 from coderemask.model.detector import DETECTOR_SUBFOLDER, detector_folder
 
 STORAGE_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -27,19 +27,18 @@ def export_checkpoint(source: str | Path, dest: str | Path, dtype: str = "fp16")
     """Write ``source``'s masked LM, tokenizer and detector into ``dest`` with weights in ``dtype``
     (a ``STORAGE_DTYPES`` name); returns the paths written. ModelLoadError when ``source`` is not a
     masked-LM checkpoint folder."""
-    from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-
     if dtype not in STORAGE_DTYPES:
-        raise ValueError(f"dtype {dtype!r} is not one of {', '.join(STORAGE_DTYPES)}")
+        raise ConfigError(f"--dtype {dtype!r}: not one of {', '.join(STORAGE_DTYPES)}")
     src, out = Path(source), Path(dest)
     if not (src / "config.json").is_file():
         raise ModelLoadError(f"{str(src)!r} is not a checkpoint folder (no config.json)")
     if src.resolve() == out.resolve():
         raise ModelLoadError(f"{str(src)!r}: the source and the destination are the same folder")
     dt = STORAGE_DTYPES[dtype]
+    from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     try:
         tokenizer = AutoTokenizer.from_pretrained(src)
         mlm = AutoModelForMaskedLM.from_pretrained(src, dtype=dt)
