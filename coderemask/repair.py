@@ -10,8 +10,8 @@ partial fix does not stall the search. When every queue is spent, rounds *resamp
 2. B candidates are written by one batched denoising run over the planned slots;
 3. each new candidate is checked once (syntax here, tests through a ``Checker``);
 4. the best candidate (tests passed, then parses, then mean confidence) becomes current, and
-   its evidence (syntax, tests, confidence; the detector when the policy weighs it) feeds the
-   next round.
+   its evidence (syntax, tests, confidence; the detector when the policy weighs it and tests
+   fail) feeds the next round.
 It stops when the code parses and the tests pass (solved), or when the budget (NFE, rounds,
 seconds) is spent or no witness accuses anything (gave up). ``complete`` starts from an empty
 body; ``repair`` from the current one.
@@ -71,8 +71,11 @@ class RepairConfig:
     """File context before / after the function, in tokens, at most; each row sent to the model is
     trimmed further (the farthest context first) to fit the model's ``max_length``."""
     confidence_threshold: float = 0.3
-    detector_threshold: float = 0.3
-    """The lowest P(corrupted) at which the detector witness accuses a token (unmeasured)."""
+    detector_threshold: float = 0.5
+    """The detector witness accuses a token whose P(corrupted) is at least this share of the
+    function's most suspect token's (relative: a detector trained on rare edits gives the edited
+    token P ~0.02-0.2 on real bugs, so no absolute threshold fits; it speaks only once the tests
+    fail, so its favourite token is a guess at a bug that is known to be there)."""
     converged_confidence: float = 0.5
     search: SearchConfig | None = field(default_factory=SearchConfig)
     """The edit search a repair runs before it resamples spans (``edits/search.py``): which
@@ -159,7 +162,7 @@ class _Loop:
         self.on_round = on_round
         self.policy = config.make_policy(model)
         self.detector = (
-            DetectorWitness(lambda: detector_of(model), threshold=config.detector_threshold)
+            DetectorWitness(lambda: detector_of(model), threshold=config.detector_threshold, relative=True)
             if self.policy.config.weights.get("detector", 0.0) > 0
             else None
         )  # lazy: loads on first use
@@ -437,8 +440,8 @@ class _Loop:
                 threshold=self.config.confidence_threshold,
             )
         region = self.problem_region(current.code)
-        if self.detector is not None:
-            evidence += self.detector(current.code, region)
+        if self.detector is not None and current.verdict is not None and not current.verdict.ok:
+            evidence += self.detector(current.code, region)  # a bug is known to be there: where does it look?
         plan = self.policy.plan(current.code, region, evidence, self.plans)
         if plan is None and self.checker is not None and not current.solved(True):
             plan = self._rewrite_plan(current.code, "tests fail without localized evidence: the whole body")

@@ -37,6 +37,23 @@ def test_detector_evidence(probs, region, expected) -> None:
     assert all(e.source == "detector" for e in got)
 
 
+@pytest.mark.parametrize(
+    "probs, region, threshold, expected",
+    [
+        # the favourite token scores 1, whatever the calibration; others by their share of it
+        ([0.01, 0.04, 0.01, 0.01, 0.01, 0.02], None, 0.5, [(6, 8, 1.0), (20, 25, 0.5)]),
+        ([0.01, 0.04, 0.01, 0.01, 0.01, 0.02], None, 0.6, [(6, 8, 1.0)]),
+        # the share is of the region's highest: a hotter token outside it does not count
+        ([0.9, 0.04, 0.01, 0.01, 0.01, 0.02], Span(6, 30), 0.5, [(6, 8, 1.0), (20, 25, 0.5)]),
+        ([0.0] * 6, None, 0.5, []),
+    ],
+)
+def test_relative_detector_evidence(probs, region, threshold, expected) -> None:
+    got = detector_evidence(OFFSETS, probs, region=region, threshold=threshold, relative=True)
+    assert [(e.span.start, e.span.end, round(e.score, 3)) for e in got] == expected
+    assert all("changed with probability" in e.message and "of its most suspect token's" in e.message for e in got)
+
+
 def _hand_set() -> TokenDetector:
     return TokenDetector(tiny_detector("Ġ<"), tiny_tokenizer())
 
@@ -95,18 +112,24 @@ def test_load_model_exposes_a_folders_detector_lazily(folders) -> None:
     assert load_model(plain, device="cpu").detector is None
 
 
-def test_repair_loop_hears_the_detector_under_combined_detector(folders) -> None:
-    from coderemask.problem import Problem
+def test_repair_loop_hears_the_detector_under_combined_detector_when_tests_fail(folders) -> None:
+    from coderemask.problem import Problem, Verdict
     from coderemask.repair import RepairConfig, _Loop, _Scored
 
     model = load_model(folders[0], device="cpu")
     body = Span(CODE.index("    if"), len(CODE))
     problem = Problem(code=CODE, region=body)
-    for policy, heard in (("combined", False), ("combined+detector", True)):
+    failing = Verdict(0, 1)
+    for policy, verdict, heard in (
+        ("combined", failing, False),
+        ("combined+detector", failing, True),
+        ("combined+detector", None, False),  # no tests (complete): no bug is known to be there
+        ("combined+detector", Verdict(1, 1), False),
+    ):
         loop = _Loop(problem, model, None, RepairConfig(policy=policy, search=None), None)
-        plan = loop._plan(_Scored(CODE, True, None, 1.0))
+        plan = loop._plan(_Scored(CODE, True, verdict, 1.0))
         sources = {e.source for s in plan.spans for e in s.evidence} if plan else set()
-        assert ("detector" in sources) is heard, policy
+        assert ("detector" in sources) is heard, (policy, verdict)
         if heard:
             assert any(s.span.start <= PLANTED < s.span.end for s in plan.spans)
 

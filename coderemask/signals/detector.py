@@ -37,14 +37,30 @@ def detector_evidence(
     region: Span | None = None,
     threshold: float = 0.3,
     max_gap: int = 1,
+    relative: bool = False,
 ) -> list[Evidence]:
-    """Evidence for tokens the detector thinks were changed (probability >= ``threshold``)."""
+    """Evidence for tokens the detector thinks were changed: probability >= ``threshold``, or with
+    ``relative``, probability >= ``threshold`` x the highest in ``region`` (then a span's score is
+    that share: the detector's favourite token scores 1, whatever its calibration)."""
     if len(offsets) != len(probabilities):
         raise ValueError(f"{len(offsets)} offsets but {len(probabilities)} probabilities")
-    return [
-        Evidence(SOURCE, span, p, f"the detector's opinion: changed with probability {p:.2f}")
-        for span, p in suspect_spans(offsets, probabilities, region=region, min_score=threshold, max_gap=max_gap)
-    ]
+    scores = list(probabilities)
+    if relative:
+        inside = [
+            p for (a, b), p in zip(offsets, probabilities) if region is None or region.start <= a < b <= region.end
+        ]
+        top = max(inside, default=0.0)
+        if top <= 0:
+            return []
+        scores = [p / top for p in probabilities]
+    evidence = []
+    for span, score in suspect_spans(offsets, scores, region=region, min_score=threshold, max_gap=max_gap):
+        share = f" ({score:.2f} of its most suspect token's)" if relative else ""
+        p_max = max(p for (a, b), p in zip(offsets, probabilities) if span.start <= a and b <= span.end)
+        evidence.append(
+            Evidence(SOURCE, span, score, f"the detector's opinion: changed with probability {p_max:.2f}{share}")
+        )
+    return evidence
 
 
 @dataclass(frozen=True)
@@ -87,8 +103,8 @@ class DetectorWitness:
     """``witness(code, region) -> list[Evidence]`` over a detector loaded on the first call.
 
     load: returns the scorer, or None when the model has none (then every call returns [] and
-    the absence is said once). threshold: the lowest probability that accuses a token (0.3 by
-    default: unmeasured; the issue-16 session that trains the detector should measure it).
+    the absence is said once). threshold: the lowest probability that accuses a token, or with
+    ``relative`` the lowest share of the region's highest probability (``detector_evidence``).
     """
 
     def __init__(
@@ -97,6 +113,7 @@ class DetectorWitness:
         *,
         threshold: float = 0.3,
         max_gap: int = 1,
+        relative: bool = False,
         name: str = "the model",
     ) -> None:
         if not 0.0 < threshold <= 1.0:
@@ -105,7 +122,7 @@ class DetectorWitness:
         self._scorer: TokenScorer | None = None
         self._loaded = False
         self._last: tuple[str, tuple[Sequence[tuple[int, int]], Sequence[float]]] | None = None
-        self.threshold, self.max_gap, self.name = threshold, max_gap, name
+        self.threshold, self.max_gap, self.relative, self.name = threshold, max_gap, relative, name
 
     @property
     def available(self) -> bool:
@@ -125,7 +142,14 @@ class DetectorWitness:
         if scored is None:
             return []
         offsets, probabilities = scored
-        return detector_evidence(offsets, probabilities, region=region, threshold=self.threshold, max_gap=self.max_gap)
+        return detector_evidence(
+            offsets,
+            probabilities,
+            region=region,
+            threshold=self.threshold,
+            max_gap=self.max_gap,
+            relative=self.relative,
+        )
 
     def lines(self, code: str, region: Span | None = None) -> list[LineOpinion]:
         """``line_opinions`` of ``code`` (no threshold: every line, most suspect first); [] without a detector."""
