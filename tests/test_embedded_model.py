@@ -117,3 +117,26 @@ def test_model_eval_prints_every_card_metric(tmp_path: Path) -> None:
         assert report["counts"]["infill_pass_known_length"] == 3
     assert all(0.0 <= v <= 1.0 for k, v in report["metrics"].items() if k != "elbo_bits_per_byte")
     assert report["metrics"]["elbo_bits_per_byte"] > 0 and report["counts"]["elbo_bits_per_byte"] > 0
+
+
+def test_every_file_of_the_embedded_folder_ships_in_the_package() -> None:
+    """pyproject's package-data must name each file (detector/ included), or a wheel loses it."""
+    from fnmatch import fnmatch
+
+    from coderemask.tomlcompat import loads
+
+    root = Path(__file__).parent.parent
+    data = loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    patterns = data["coderemask.model.embedded"]
+    folder = Path(EMBEDDED_DIR)
+    files = [
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ]
+
+    def shipped(name: str, pattern: str) -> bool:  # setuptools' glob: `*` stays inside one folder
+        parts, pats = name.split("/"), pattern.split("/")
+        return len(parts) == len(pats) and all(fnmatch(a, b) for a, b in zip(parts, pats))
+
+    missing = [f for f in files if not f.endswith(".py") and not any(shipped(f, pat) for pat in patterns)]
+    assert files and missing == []
+    assert not shipped("detector/model.safetensors", "*.safetensors")  # the rule this test keeps
