@@ -37,6 +37,7 @@ from coderemask.edits.search import (
     SearchConfig,
     SearchCounts,
     SearchQueue,
+    add_opinion,
     line_suspicion,
     relative_opinion,
 )
@@ -322,9 +323,10 @@ class _Loop:
         rank_nfe, rank_seconds = 0, 0.0
         if self._new_base(current):
             evidence = list(syntax_evidence(code)) + list(current.verdict.evidence if current.verdict else ())
-            weight = self.policy.config.weights.get("detector", 0.0)
-            opinion = relative_opinion(self.detector.lines(code, self.problem_region(code))) if self.detector else None
-            lines = line_suspicion(code, evidence, opinion=opinion, opinion_weight=weight) or self._all_lines(code)
+            lines = line_suspicion(code, evidence, top=self.search.config.lines) or self._all_lines(code)
+            if self.detector is not None:  # it orders the accused lines (the policy weighs it)
+                opinion = relative_opinion(self.detector.lines(code, self.problem_region(code)))
+                lines = add_opinion(lines, opinion, self.policy.config.weights.get("detector", 0.0))
             queue = self.search.queue(code, lines)
             self.queues[code] = queue
             self.bases.append(code)

@@ -11,6 +11,7 @@ import pytest
 
 from coderemask.model import load_model
 from coderemask.model.detector import LazyDetector, TokenDetector, detector_of
+from coderemask.policy import DETECTOR_WEIGHT
 from coderemask.signals import detector as detector_signal
 from coderemask.signals.detector import DetectorWitness, detector_evidence
 from coderemask.types import Span
@@ -121,10 +122,11 @@ def test_repair_loop_hears_the_detector_under_combined_detector_when_tests_fail(
     problem = Problem(code=CODE, region=body)
     failing = Verdict(0, 1)
     for policy, verdict, heard in (
-        ("combined", failing, False),
+        ("tests", failing, False),  # a policy that does not weigh it never asks
+        ("combined", failing, True),  # combined weighs it (DETECTOR_WEIGHT)
         ("combined+detector", failing, True),
-        ("combined+detector", None, False),  # no tests (complete): no bug is known to be there
-        ("combined+detector", Verdict(1, 1), False),
+        ("combined", None, False),  # no tests (complete): no bug is known to be there
+        ("combined", Verdict(1, 1), False),
     ):
         loop = _Loop(problem, model, None, RepairConfig(policy=policy, search=None), None)
         plan = loop._plan(_Scored(CODE, True, verdict, 1.0))
@@ -188,9 +190,9 @@ def test_the_witness_scores_a_code_once_for_the_policy_and_the_search() -> None:
 
 
 def test_the_search_edits_the_detectors_line_first_when_the_tests_suspect_every_line(folders) -> None:
-    """One failing test runs every line alike; under combined+detector the search's first lines are
-    the detector's (its favourite line gains the policy's detector weight), under combined the order is
-    the program's alone."""
+    """One failing test runs every line alike; under combined the search's first line is the
+    detector's (its favourite line gains the policy's detector weight), under tests (no detector)
+    the order is the program's alone."""
     from coderemask.problem import Problem, Verdict
     from coderemask.repair import RepairConfig, _Loop, _Scored
     from coderemask.types import Evidence
@@ -202,10 +204,10 @@ def test_the_search_edits_the_detectors_line_first_when_the_tests_suspect_every_
         Evidence("tests", Span(code.index(line), code.index(line) + len(line)), 0.8) for line in code.splitlines()[1:]
     ]
     verdict = Verdict(0, 1, tuple(alike))
-    for policy, first in (("combined", 2), ("combined+detector", 3)):
+    for policy, first in (("tests", 2), ("combined", 3)):
         loop = _Loop(Problem(code=code, region=body), model, None, RepairConfig(policy=policy), None)
         loop._search_round(_Scored(code, True, verdict, 1.0))
         queue = loop.queues[code]
         assert max(queue.lines, key=lambda line: (queue.lines[line], -line)) == first, policy
-        if policy == "combined+detector":
-            assert queue.lines[3] == pytest.approx(0.8 + 0.5)  # the program's 0.8 plus weight x 1
+        if policy == "combined":
+            assert queue.lines[3] == pytest.approx(0.8 + DETECTOR_WEIGHT)  # the program's 0.8 plus weight x 1

@@ -12,7 +12,7 @@ from coderemask.checkers import ScriptChecker
 from coderemask.edits.families import Edit, EditContext, generate
 from coderemask.edits.ranking import EditRanker
 from coderemask.edits.scope import ModuleScope
-from coderemask.edits.search import EditSearch, SearchConfig, line_suspicion, relative_opinion
+from coderemask.edits.search import EditSearch, SearchConfig, add_opinion, line_suspicion, relative_opinion
 from coderemask.problem import Problem
 from coderemask.repair import RepairConfig, repair
 from coderemask.results import Budget, Solved, to_json
@@ -91,18 +91,24 @@ def test_line_suspicion_takes_the_strongest_evidence_per_line_and_skips_the_head
     [
         ({2: 1.0, 3: 0.5}, 0.0, {2: 0.8, 3: 0.8}),  # weight 0: the program's evidence alone
         ({2: 1.0, 3: 0.5}, 0.5, {2: 1.3, 3: 1.05}),  # the opinion orders the lines the tests suspect alike
-        ({4: 1.0}, 0.5, {2: 0.8, 3: 0.8, 4: 0.5}),  # and names a line no test accuses
-        ({1: 1.0}, 0.5, {2: 0.8, 3: 0.8}),  # never the def line
+        ({4: 1.0}, 0.5, {2: 0.8, 3: 0.8}),  # but never adds a line they do not accuse
     ],
 )
-def test_line_suspicion_adds_the_detectors_weighted_opinion(opinion, weight, expected) -> None:
+def test_the_detectors_weighted_opinion_orders_the_accused_lines(opinion, weight, expected) -> None:
     code = "def f(a):\n    b = a\n    c = b\n    return c\n"
     evidence = [
         Evidence("tests", Span(code.index("b ="), code.index("c =") + 5), 0.8),
         Evidence("detector", Span(code.index("return"), len(code)), 1.0),  # the witness's spans do not count here
     ]
-    got = line_suspicion(code, evidence, opinion=opinion, opinion_weight=weight)
-    assert got == pytest.approx(expected)
+    lines = line_suspicion(code, evidence)
+    assert lines == pytest.approx({2: 0.8, 3: 0.8})
+    assert add_opinion(lines, opinion, weight) == pytest.approx(expected)
+
+
+def test_the_cut_of_accused_lines_keeps_the_earlier_line_of_a_tie() -> None:
+    code = "def f(a):\n    b = a\n    c = b\n    d = c\n    return d\n"
+    evidence = [Evidence("tests", Span(code.index("b ="), len(code)), 0.5)]
+    assert line_suspicion(code, evidence, top=2) == {2: 0.5, 3: 0.5}
 
 
 def test_relative_opinion_gives_the_detectors_favourite_line_one() -> None:

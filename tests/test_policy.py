@@ -68,9 +68,9 @@ def test_a_token_level_accusation_snaps_to_its_syntax_unit() -> None:
         ("syntax", {"syntax"}),
         ("confidence", {"confidence"}),
         ("detector", {"detector"}),
-        ("combined", {"tests", "syntax", "confidence"}),  # the detector weighs 0 until measured
+        ("combined", {"tests", "syntax", "confidence", "detector"}),  # the detector weighs DETECTOR_WEIGHT
         ("combined+detector", {"tests", "syntax", "confidence", "detector"}),
-        ("whole", {"tests", "syntax", "confidence"}),
+        ("whole", {"tests", "syntax", "confidence", "detector"}),
     ],
 )
 def test_policies_listen_to_their_witnesses(policy: str, heard: set[str]) -> None:

@@ -105,21 +105,11 @@ class SearchCounts:
     nfe: int = 0
 
 
-def line_suspicion(
-    code: str,
-    evidence: Iterable[Evidence],
-    top: int | None = None,
-    *,
-    opinion: Mapping[int, float] | None = None,
-    opinion_weight: float = 0.0,
-) -> dict[int, float]:
+def line_suspicion(code: str, evidence: Iterable[Evidence], top: int | None = None) -> dict[int, float]:
     """1-based lines of ``code`` -> the highest score of the evidence touching them (the
     ``confidence`` and ``detector`` witnesses left out: the model's doubt is already in the
-    ranking), plus ``opinion_weight`` x ``opinion[line]`` (the detector's opinion of the line
-    relative to its favourite line, in [0, 1]: ``relative_opinion``), the ``top`` most
-    suspicious lines only; never the ``def`` line. The opinion adds rather than competes: it
-    orders the lines the tests suspect alike (one failing test runs them all) and names lines
-    no test accuses, but a weight below the program's evidence cannot outvote it."""
+    ranking, and the detector's opinion is ``add_opinion``'s), the ``top`` most suspicious lines
+    only (a tie goes to the earlier line); never the ``def`` line."""
     starts = line_starts(code)
     scores: dict[int, float] = {}
     for e in evidence:
@@ -129,15 +119,21 @@ def line_suspicion(
         last = bisect_right(starts, max(e.span.start, e.span.end - 1))
         for line in range(first, last + 1):
             scores[line] = max(scores.get(line, 0.0), e.score)
-    if opinion_weight > 0:
-        for line, value in (opinion or {}).items():
-            scores[line] = scores.get(line, 0.0) + opinion_weight * value
     tree = FunctionTree.parse(code)
     if tree is not None:
         _control_dependence(tree, scores)
     header = tree.line(tree.func.body[0]) - 1 if tree is not None and tree.func.body else 1  # decorators, def
     ranked = sorted(((s, -line) for line, s in scores.items() if line > header and s > 0), reverse=True)
     return {-neg: s for s, neg in ranked[:top]}
+
+
+def add_opinion(lines: Mapping[int, float], opinion: Mapping[int, float], weight: float) -> dict[int, float]:
+    """``lines`` (line -> suspicion) with ``weight`` x ``opinion[line]`` added to each: the
+    detector's opinion (``relative_opinion``, in [0, 1]) orders the lines the program's witnesses
+    accuse, most usefully those they suspect alike (one failing test runs them all). It adds to
+    the accused lines only, after their cut, so it changes the order of the search, never which
+    lines it searches."""
+    return {line: s + weight * opinion.get(line, 0.0) for line, s in lines.items()}
 
 
 def relative_opinion(opinions: Iterable[LineOpinion]) -> dict[int, float]:
