@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 from coderemask.infill import fill
 from coderemask.model import load_model
@@ -35,10 +36,43 @@ def test_checkpoint_ships_inside_the_package_and_is_small() -> None:
         "span3_top5",
         "operator_top1",
         "small_int_top1",
+        "identifier_slot_top1",
+        "identifier_slot_top5",
+        "detector_top1",
+        "detector_top3",
         "infill_pass_known_length",
         "infill_pass_unknown_length_24_slots",
     ):
         assert f"| {metric} |" in card, metric
+
+
+def test_the_shipped_detector_loads_offline_with_stock_transformers_and_weights_are_fp16() -> None:
+    from safetensors import safe_open
+    from transformers import AutoModelForTokenClassification
+
+    folder = Path(EMBEDDED_DIR)
+    detector = AutoModelForTokenClassification.from_pretrained(folder / "detector", local_files_only=True)
+    assert type(detector).__name__ == "ModernBertForTokenClassification" and detector.config.num_labels == 2
+    for weights in (folder / "model.safetensors", folder / "detector" / "model.safetensors"):
+        with safe_open(str(weights), "pt") as f:
+            assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}, weights
+
+
+def test_the_shipped_detector_accuses_a_planted_operator_more_than_the_clean_code(model) -> None:
+    """The real detector, through the witness: a swapped comparison in a clean function draws its
+    most suspect token onto the planted operator's line."""
+    from coderemask.model.detector import detector_of
+    from coderemask.signals.detector import DetectorWitness
+
+    clean = (
+        "def count_positive(xs):\n    n = 0\n    for x in xs:\n        if x > 0:\n            n += 1\n    return n\n"
+    )
+    planted = clean.replace("if x > 0", "if x < 0")
+    witness = DetectorWitness(lambda: detector_of(model))
+    assert witness.lines(planted)[0].line == 4
+    p_planted = max(o.probability for o in witness.lines(planted) if o.line == 4)
+    p_clean = max(o.probability for o in witness.lines(clean) if o.line == 4)
+    assert p_planted > p_clean
 
 
 def test_embedded_model_round_trips_text_and_knows_its_special_tokens(model) -> None:
@@ -113,6 +147,12 @@ def test_model_eval_prints_every_card_metric(tmp_path: Path) -> None:
     for ratio in ("0.15", "0.5", "0.9"):
         assert {f"token_top1@{ratio}", f"token_top5@{ratio}"} <= names
     assert {"elbo_bits_per_byte", "span1_top1", "span3_top5", "operator_top1", "small_int_top1"} <= names
+    assert {
+        "identifier_slot_top1",
+        "identifier_slot_top5",
+        "detector_top1",
+        "detector_top3",
+    } <= names  # it ships detector/
     if any(name.startswith("infill_pass") for name in names):  # ../shared/data is present here
         assert report["counts"]["infill_pass_known_length"] == 3
     assert all(0.0 <= v <= 1.0 for k, v in report["metrics"].items() if k != "elbo_bits_per_byte")
