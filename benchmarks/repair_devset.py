@@ -8,9 +8,11 @@ of the winning patch, per setting, with the embedded model on this machine.
 
 Settings (the same model, seed and per-bug seconds):
     combined   the default agent: the edit search, then the combined policy's span resampling
+               (it hears the model's detector/ when it has one)
+    combined_no_detector  the same with the detector's weight set to 0
     tests      the same with the ``tests`` policy (evidence from tests only)
-    combined+detector  the same with the ``combined+detector`` policy (the model's detector/ head
-               orders the search's lines and joins the span evidence; needs a model with one)
+    combined+detector  the same with the ``combined+detector`` policy (since the detector's
+               weight was measured, the same weights as combined)
     best_of_n  whole-function resampling, the tests pick and stop (eval's ``scaling`` setting)
 
 A fix is *plausible* when every test of the bug's test file passes; it is *the reference* when
@@ -36,12 +38,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUGS = ROOT / "examples" / "bugs"
-SETTINGS = ("combined", "tests", "best_of_n", "combined+detector")
+SETTINGS = ("combined", "tests", "best_of_n", "combined+detector", "combined_no_detector")
 DEFAULT_SETTINGS = ("combined", "tests", "best_of_n")
 
 
 def _config(setting: str, timeout: float):
     from coderemask.evaluation.settings import setting_config
+    from coderemask.policy import policy_config
     from coderemask.repair import RepairConfig
     from coderemask.results import Budget
 
@@ -50,6 +53,9 @@ def _config(setting: str, timeout: float):
         return base
     if setting in ("tests", "combined+detector"):
         return replace(base, policy=setting)
+    if setting == "combined_no_detector":
+        weights = {**policy_config("combined").weights, "detector": 0.0}
+        return replace(base, policy_overrides={"weights": weights})
     scaling = setting_config("scaling", base, 100_000)
     return replace(scaling, budget=replace(scaling.budget, max_rounds=1000))
 

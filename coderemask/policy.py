@@ -92,8 +92,8 @@ weights name them."""
 DETECTOR_WEIGHT = 0.5
 """The detector's weight in ``combined`` and ``whole``. Measured on the repair dev set
 (``python benchmarks/repair_devset.py --settings combined,combined+detector``, the shipped model,
-2026-12-02): at 0.5 the winning patch ranks higher (median rank 26.5 against 39; 8 bugs ranked
-higher, 3 lower), bugs are fixed sooner (median 4.4 s against 6.6 s) and one fewer of 37 is
+2026-12-02): at 0.5 the winning patch ranks higher (median rank 26.5 against 39; 9 bugs ranked
+higher, 4 lower), bugs are fixed sooner (median 4.4 s against 6.6 s) and one fewer of 37 is
 fixed in 30 s (30 against 31: a hanging bug whose fill line the detector's order moved). With a
 detector that is no better than this one, more weight would let its guesses outvote the tests."""
 DETECTOR_WEIGHT_ON = DETECTOR_WEIGHT
