@@ -34,7 +34,7 @@ from coderemask.signals.pytest_session import (
     swap_blocker,
 )
 from coderemask.signals.sandbox import Candidate, CandidateResult, run_batch
-from coderemask.signals.tests import Frame, Outcome, TestOutcome, TestRun, _inside, run_tests
+from coderemask.signals.tests import AFTER_HANG_TIMEOUT, Frame, Outcome, TestOutcome, TestRun, _inside, run_tests
 from coderemask.signals.timing import TimeLimits, timed_out
 from coderemask.types import Evidence, Span
 
@@ -47,38 +47,73 @@ class ScriptChecker:
 
     prefix/suffix: the module text around the function (e.g. a HumanEval prompt's imports).
     Evidence: the innermost candidate line of each failing test's traceback.
+
+    Time limits: with ``original`` (the code a repair starts from), its first run times each test
+    at ``timeout`` (a test after one that hung gets ``AFTER_HANG_TIMEOUT``) and ``time_limits``
+    turns those durations into each test's limit for every later candidate, as ``PytestChecker``
+    does: a candidate that loops forever is stopped in a fraction of a second, not at ``timeout``.
+    Without ``original`` (a completion has none) every test gets ``timeout``. A code is run once.
     """
 
     tests: Sequence[str]
     prefix: str = ""
     suffix: str = ""
-    timeout: float = 5.0
+    timeout: float = 5.0  # seconds per test: the ceiling of every limit
     project_dir: str | None = None
+    original: str | None = None
+    time_limits: TimeLimits | None = None  # default: TimeLimits(ceiling=timeout)
     runs: int = field(default=0, init=False)
+    limits: tuple[float, ...] | None = field(default=None, init=False)  # per test, once calibrated
+    _verdicts: dict[str, Verdict] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.time_limits is None:
+            self.time_limits = TimeLimits(ceiling=self.timeout)
 
     def check(self, codes: Sequence[str]) -> list[Verdict]:
+        if self.original is not None and self.limits is None:
+            self.limits = self._calibrate(self.original)
+        fresh = [c for c in dict.fromkeys(codes) if c not in self._verdicts]
+        if fresh:
+            self._run(fresh, self.limits or (self.timeout,) * len(self.tests))
+        return [self._verdicts[c] for c in codes]
+
+    def _calibrate(self, original: str) -> tuple[float, ...]:
+        """Run ``original`` at the ceiling; each test's limit from its duration there."""
+        runs = self._run([original], (self.timeout,) * len(self.tests), after_timeout=AFTER_HANG_TIMEOUT)
+        assert self.time_limits is not None
+        return tuple(self.time_limits.limit(t) for t in runs[0].tests)
+
+    def _run(self, codes: Sequence[str], limits: Sequence[float], after_timeout: float | None = None) -> list[TestRun]:
+        """Every test of every code in one batch (test j gets ``limits[j]`` seconds); verdicts cached."""
         first_line = self.prefix.count("\n") + 1  # the function's first line in the module
         batch = [
-            Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}")
+            Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}", timeout=limits[j])
             for i, code in enumerate(codes)
             for j, test in enumerate(self.tests)
         ]
-        results = run_batch(batch, timeout=self.timeout, project_dir=self.project_dir).results if batch else ()
+        results = (
+            run_batch(batch, timeout=self.timeout, project_dir=self.project_dir, after_timeout=after_timeout).results
+            if batch
+            else ()
+        )
         self.runs += 1
-        verdicts = []
         n = len(self.tests)
+        runs = []
         for i, code in enumerate(codes):
             mine = results[i * n : (i + 1) * n]
             run = as_test_run(mine, first_line, code.count("\n") + 1)
             evidence = fault_evidence(run, first_line, code) if any(not r.passed for r in mine) else []
             passed = sum(r.passed for r in mine)
             summary = "; ".join(f"{r.exc_type or r.status}: {r.message[:80]}" for r in mine if not r.passed)[:300]
-            verdicts.append(Verdict(passed, n, tuple(evidence), summary))
-        return verdicts
+            self._verdicts[code] = Verdict(passed, n, tuple(evidence), summary)
+            runs.append(run)
+        return runs
 
 
 def as_test_run(results: Sequence[CandidateResult], first_line: int, n_lines: int) -> TestRun:
-    """Batch-runner results as a TestRun (one test each), so fault localization can read them."""
+    """Batch-runner results as a TestRun (one test each), so fault localization and time limits can
+    read them (a candidate stopped by its limit: exc_type "Timeout")."""
     last = first_line + n_lines - 1
     outcomes = []
     for j, r in enumerate(results):
@@ -87,7 +122,8 @@ def as_test_run(results: Sequence[CandidateResult], first_line: int, n_lines: in
         )
         outcome: Outcome = "passed" if r.passed else ("failed" if r.status == "failed" else "error")
         covered = frozenset(x for x in r.lines if first_line <= x <= last)
-        outcomes.append(TestOutcome(f"test_{j}", outcome, r.exc_type, r.message, frames, covered, r.seconds))
+        exc_type = "Timeout" if r.status == "timeout" else r.exc_type  # as signals.timing.timed_out reads it
+        outcomes.append(TestOutcome(f"test_{j}", outcome, exc_type, r.message, frames, covered, r.seconds))
     return TestRun("ok", tuple(outcomes), target_file="<candidate>", target_lines=(first_line, last))
 
 

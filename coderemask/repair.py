@@ -193,6 +193,7 @@ class _Loop:
         self.tally: dict[str, Any] = {f.name: f.default for f in fields(SearchSummary) if f.name != "skipped"}
         self.turn = 0  # search rounds so far: open queues take turns
         self.step_seconds = 0.5  # seconds per denoising step: a cautious guess until a round measures it
+        self.original_seconds: float | None = None  # how long checking the original took (a repair)
 
     # ---------------------------------------------------------------- budget
 
@@ -228,7 +229,9 @@ class _Loop:
                 current = _Scored(p.code, parses=False, verdict=None, confidence=0.0)
                 plan: RemaskPlan | None = self._write_body_plan("complete: write the whole body")
             else:
+                t0 = time.monotonic()
                 current = self._score([p.code])[0]
+                self.original_seconds = time.monotonic() - t0
                 current.confidence = 1.0  # the user's code: a candidate must beat it, not tie it
                 if current.solved(has_tests) and self.config.first_plan == "evidence":
                     return self._result(
@@ -385,12 +388,17 @@ class _Loop:
 
     def _batch_that_fits(self) -> int:
         """The search's batch, cut to the candidates whose tests fit in the seconds left (at the
-        seconds per candidate seen so far), so the time budget is kept to about one candidate."""
+        seconds per candidate seen so far; before the first batch, at the seconds the original's
+        check took: an original that hangs makes a small first batch), so the time budget is kept
+        to about one candidate."""
         assert self.search is not None
         batch = self.search.config.batch
-        if not self.tally["tested"]:
+        if self.tally["tested"]:
+            per_candidate = self.tally["test_seconds"] / self.tally["tested"]
+        elif self.original_seconds is not None:
+            per_candidate = self.original_seconds
+        else:
             return max(1, min(batch, self._candidates_left()))
-        per_candidate = self.tally["test_seconds"] / self.tally["tested"]
         left = self.config.budget.max_seconds - self._elapsed()
         return max(1, min(batch, int(left / max(per_candidate, 1e-3)), self._candidates_left()))
 

@@ -260,7 +260,13 @@ def file_task(
     else:
         examples = example_tests(target.docstring, target.qualname.rsplit(".", 1)[-1])
         checker = (
-            ScriptChecker(examples, prefix=problem.prefix, suffix=problem.suffix, project_dir=str(root))
+            ScriptChecker(
+                examples,
+                prefix=problem.prefix,
+                suffix=problem.suffix,
+                timeout=test_timeout,  # a completion has no original to time: each test gets the ceiling
+                project_dir=str(root),
+            )
             if examples
             else None
         )

@@ -160,3 +160,14 @@ def test_the_queue_ranks_stage_by_stage_and_skips_a_stage_that_does_not_fit_the_
     starved = search.queue(code, {5: 1.0, 4: 0.8, 3: 0.5})
     batch, added = starved.next_batch(4, seconds_left=1e-6)
     assert batch == [] and starved.skipped > 0 and not starved
+
+
+def test_when_the_original_hangs_the_first_batch_is_cut_to_the_seconds_it_took() -> None:
+    """Before any candidate is timed, the original's check is the estimate of a candidate's cost:
+    an original that hangs (2 s of a 4 s budget) makes a first batch of one, not 32 candidates."""
+    buggy = "def f(n):\n    i = 0\n    while i < n:\n        i -= 1\n    return i\n"
+    solution = "def f(n):\n    i = 0\n    while i < n:\n        i += 1\n    return i\n"
+    checker = ScriptChecker(["assert f(3) == 3", "assert f(0) == 0"], timeout=2.0, original=buggy)
+    result = repair(_problem(buggy), OracleDenoiser(solution), checker, RepairConfig(budget=Budget(max_seconds=4)))
+    searched = [r for r in result.rounds if r.plan.reason.startswith("search:")]
+    assert searched and len(searched[0].attempts) == 1, [len(r.attempts) for r in searched]

@@ -131,7 +131,9 @@ def test_repair_and_complete_tasks_start_from_the_right_body() -> None:
     assert fix.problem.code == _function(ADD, ADD["buggy_solution"])
     assert len(fix.checker.tests) == 1  # public: the docstring's example only
     assert len(eval_task(ADD, "repair", "full").checker.tests) == 3  # + one per assert of check
+    assert fix.checker.original == fix.problem.code  # the buggy code's run calibrates the time limits
     write = eval_task(ADD, "complete")
+    assert write.checker is None or write.checker.original is None  # a stub has nothing to time
     assert write.problem.code[write.problem.region.start : write.problem.region.end].strip() == "pass"
     assert judge([write, write], [_function(ADD, ADD["canonical_solution"]), write.problem.code]) == [True, False]
     with pytest.raises(ConfigError, match="--feedback full is for --mode repair"):

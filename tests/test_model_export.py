@@ -81,3 +81,22 @@ def test_the_command_reports_and_refuses_bad_input(source: Path, tmp_path: Path)
     ):
         bad = subprocess.run([*run, *args], capture_output=True, text=True, env=env)
         assert bad.returncode == 2 and says in bad.stderr and "Traceback" not in bad.stderr, (args, bad.stderr)
+
+
+def test_fine_tuning_from_the_shipped_fp16_checkpoint_trains_in_fp32() -> None:
+    """Defect found in issue 16: `train --fine-tune coderemask/model/embedded` kept the stored fp16
+    weights (transformers loads a checkpoint's own dtype), so a step took 70 s on the CPU and the
+    loss was NaN from the second step. Both heads now load as fp32 and share one encoder."""
+    from coderemask.training.train import load_detector_for_training, load_for_fine_tune
+
+    shipped = Path(__file__).resolve().parents[1] / "coderemask" / "model" / "embedded"
+    assert _stored_dtypes(shipped / "model.safetensors") == {torch.float16}
+    mlm, tokenizer = load_for_fine_tune(str(shipped))
+    detector = load_detector_for_training(shipped, mlm)
+    assert {p.dtype for p in mlm.parameters()} == {torch.float32}
+    assert {p.dtype for p in detector.parameters()} == {torch.float32}
+    assert detector.model is mlm.model
+    ids = torch.tensor([tokenizer(CODE)["input_ids"]])
+    loss = mlm(input_ids=ids, labels=ids).loss
+    loss.backward()
+    assert torch.isfinite(loss) and all(torch.isfinite(p.grad).all() for p in mlm.parameters() if p.grad is not None)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -307,8 +308,35 @@ def test_batch_inline_mode_restarts_after_a_hang_or_a_dead_runner() -> None:
 
 def test_batch_of_nothing_and_bad_timeout() -> None:
     assert run_batch([]).results == ()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="timeout=0"):
         run_batch(CANDIDATES[:1], timeout=0)
+    with pytest.raises(ValueError, match=r"candidates\[0\].timeout=-1"):
+        run_batch([replace(CANDIDATES[0], timeout=-1)])
+    with pytest.raises(ValueError, match="after_timeout=0"):
+        run_batch(CANDIDATES[:1], after_timeout=0)
+
+
+def test_a_candidates_own_limit_replaces_the_batchs() -> None:
+    """A hang with its own 0.3 s limit is stopped then, not at the batch's 20 s; the others keep 20 s."""
+    slow = Candidate("import time\n", "time.sleep(0.6)\n", "slow_but_fine")
+    hang = replace(CANDIDATES[2], timeout=0.3)
+    batch = run_batch([hang, slow], timeout=20.0)
+    assert [r.status for r in batch.results] == ["timeout", "passed"]
+    assert batch.results[0].seconds < 2.0
+    assert batch.seconds < 10.0
+
+
+def test_after_a_timeout_the_same_codes_later_tests_get_the_short_limit() -> None:
+    """Like the pytest plugin's AFTER_HANG_TIMEOUT: a code that hung once gets ``after_timeout``
+    for its later tests; another code keeps its own limit."""
+    loops = "def f(x):\n    while True:\n        pass\n"
+    fine = "import time\ndef f(x):\n    time.sleep(0.5)\n    return x\n"
+    cands = [Candidate(loops, f"f({i})\n", f"hang{i}", timeout=1.5) for i in range(3)]
+    cands.append(Candidate(fine, "assert f(1) == 1\n", "other", timeout=1.5))
+    batch = run_batch(cands, timeout=5.0, after_timeout=0.2)
+    assert [r.status for r in batch.results] == ["timeout", "timeout", "timeout", "passed"]
+    first, *later = (r.seconds for r in batch.results[:3])
+    assert first >= 1.4 and all(s < 1.0 for s in later), (first, later)
 
 
 # A process that makes a workspace, says where, and waits to be killed.

@@ -93,7 +93,8 @@ def record_task(record: dict, *, body: str, feedback: Feedback = "public") -> Re
     tests: list[str] = example_tests(target.docstring, record["entry_point"])
     if feedback == "full":
         tests += split_check(record["test"], record["entry_point"])
-    checker = ScriptChecker(tests, prefix=problem.prefix, suffix=problem.suffix) if tests else None
+    original = problem.code if body.strip() else None  # a repair's limits come from the buggy code's run
+    checker = ScriptChecker(tests, prefix=problem.prefix, suffix=problem.suffix, original=original) if tests else None
     return RecordTask(record["task_id"], problem, checker, module[: span.start], module[span.end :], hidden)
 
 

@@ -1,7 +1,9 @@
 """Batch runner, executed inside the sandbox: test candidates one after another, one JSON line each.
 
 Usage: ``python -S -I _batch_runner.py TASKS.json RESULTS.jsonl START TIMEOUT fork|inline``.
-TASKS.json holds ``{"candidates": [{"code", "test"}], "sys_path": [...], "preload": [...]}``. Each result line is
+TASKS.json holds ``{"candidates": [{"code", "test", "timeout"?}], "sys_path": [...], "preload": [...],
+"after_timeout"?}``: a candidate's own ``timeout`` replaces TIMEOUT; once a candidate times out, the
+later ones with the same ``code`` get at most ``after_timeout`` seconds. Each result line is
 ``{"i", "status", "exc_type", "message", "line", "frames", "seconds"}``, written and flushed as
 soon as the candidate ends, so the parent keeps them if this process dies later.
 
@@ -266,11 +268,19 @@ def main(argv: list[str]) -> int:
     except (OSError, AttributeError):
         pass
     run_one = run_forked if mode == "fork" else run_inline
+    after_timeout = tasks.get("after_timeout")
+    hung: set[str] = set()  # codes that timed out (in this runner)
     os.write(1, b"coderemask-runner: ready\n")
     with open(results_path, "a", encoding="utf-8") as out:
         for i in range(start, len(tasks["candidates"])):
+            task = tasks["candidates"][i]
+            seconds = float(task.get("timeout") or timeout)
+            if after_timeout and task["code"] in hung:
+                seconds = min(seconds, float(after_timeout))
             began = time.perf_counter()
-            result = run_one(tasks["candidates"][i], timeout)
+            result = run_one(task, seconds)
+            if result["status"] == "timeout":
+                hung.add(task["code"])
             result["i"] = i
             result["seconds"] = round(time.perf_counter() - began, 6)
             out.write(json.dumps(result) + "\n")

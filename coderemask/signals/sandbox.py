@@ -724,11 +724,13 @@ class Candidate:
 
     HumanEval style: ``code`` = prompt + completion, ``test`` = the ``check`` function plus
     ``check(entry_point)``. Any exception from ``test`` fails the candidate.
+    ``timeout``: this candidate's seconds (None: the batch's ``timeout``).
     """
 
     code: str
     test: str
     name: str = ""
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -844,8 +846,10 @@ def run_batch(
     limits: Limits = Limits(),
     startup_seconds: float = 15.0,
     preload: Sequence[str] = PRELOAD,
+    after_timeout: float | None = None,
 ) -> BatchResult:
-    """Test many candidates with one interpreter start; each gets ``timeout`` seconds.
+    """Test many candidates with one interpreter start; each gets ``timeout`` seconds (or its own
+    ``Candidate.timeout``).
 
     ``mode="fork"``: each candidate runs in a forked child of the runner (isolated from the
     others; a hang is killed by the runner). ``mode="inline"``: in a fresh dict in the runner
@@ -854,9 +858,15 @@ def run_batch(
     resumes at k+1. ``limits.wall_seconds`` is not used; the deadline moves with progress.
     ``preload`` modules are imported once by the runner (site-packages are on its path, but
     ``.pth`` files are not run, so editable installs are not importable by candidates).
+    ``after_timeout``: once a candidate times out, later candidates with the same ``code`` get at
+    most this many seconds (the code hangs; its other tests need not wait their full limit).
     """
-    if timeout <= 0:
-        raise ValueError(f"timeout={timeout!r}: must be positive")
+    seconds = [timeout if c.timeout is None else c.timeout for c in candidates]
+    for value, where in [(timeout, "timeout"), *((s, f"candidates[{i}].timeout") for i, s in enumerate(seconds))]:
+        if not value > 0:
+            raise ValueError(f"{where}={value!r}: must be positive")
+    if after_timeout is not None and not after_timeout > 0:
+        raise ValueError(f"after_timeout={after_timeout!r}: must be positive")
     started = time.monotonic()
     n = len(candidates)
     results: dict[int, CandidateResult] = {}
@@ -869,20 +879,21 @@ def run_batch(
             "tasks.json",
             json.dumps(
                 {
-                    "candidates": [{"code": c.code, "test": c.test} for c in candidates],
+                    "candidates": [{"code": c.code, "test": c.test, "timeout": t} for c, t in zip(candidates, seconds)],
                     "sys_path": [str(ws.project), *(p for p in site.getsitepackages() if os.path.isdir(p))],
                     "preload": list(preload),
+                    "after_timeout": after_timeout,
                 }
             ),
             base=ws.aux,
         )
         results_path = ws.aux / "results.jsonl"
-        progress = _Progress(results_path, timeout + grace, startup_seconds)
+        progress = _Progress(results_path, max(seconds, default=timeout) + grace, startup_seconds)
         start = 0
         while start < n:
             results_path.unlink(missing_ok=True)  # a dead runner may have left a torn line
             progress.restart(startup_seconds)
-            run_limits = replace(limits, cpu_seconds=(timeout + grace) * (n - start) + startup_seconds)
+            run_limits = replace(limits, cpu_seconds=sum(seconds[start:]) + grace * (n - start) + startup_seconds)
             argv = [
                 sys.executable,
                 "-S",
@@ -922,7 +933,7 @@ def run_batch(
                 status,
                 None,
                 f"the runner stopped on this candidate ({outcome.message}) {outcome.stderr.strip()[-500:]}".strip(),
-                seconds=timeout if status == "timeout" else 0.0,
+                seconds=seconds[nxt] if status == "timeout" else 0.0,
             )
             start = nxt + 1
             restarts += 1

@@ -245,7 +245,7 @@ def load_detector_for_training(folder: Path, mlm):
     saved = detector_folder(folder)
     if saved is None:
         return build_detector(mlm)
-    return share_encoder(AutoModelForTokenClassification.from_pretrained(saved), mlm)
+    return share_encoder(AutoModelForTokenClassification.from_pretrained(saved, dtype=torch.float32), mlm)
 
 
 def detector_logits(detector, hidden: torch.Tensor) -> torch.Tensor:
@@ -294,14 +294,16 @@ def _check_same_tokenizer(tokenizer, data: Path, checkpoint: str) -> None:
 
 
 def load_for_fine_tune(folder: str):
-    """Model and tokenizer from a checkpoint folder of this project's family."""
+    """Model and tokenizer from a checkpoint folder of this project's family; the weights in fp32
+    whatever they are stored in (the shipped checkpoint is fp16: training in it is slow on a CPU
+    and its loss overflows to NaN)."""
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
     path = check_fine_tune_folder(folder)
     tokenizer = AutoTokenizer.from_pretrained(path)
     if NULL_TOKEN not in tokenizer.get_vocab() or tokenizer.mask_token_id is None:
         raise TrainError(f"--fine-tune {folder!r}: its tokenizer has no [MASK]/[NULL] tokens")
-    return AutoModelForMaskedLM.from_pretrained(path), tokenizer
+    return AutoModelForMaskedLM.from_pretrained(path, dtype=torch.float32), tokenizer
 
 
 # --------------------------------------------------------------------------- evaluation
