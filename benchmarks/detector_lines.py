@@ -21,15 +21,10 @@ import statistics
 import sys
 from pathlib import Path
 
+from repair_devset import find_node  # a sibling script (benchmarks/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 BUGS = ROOT / "examples" / "bugs"
-
-
-def _function(tree: ast.Module, qualname: str) -> ast.AST:
-    node: ast.AST = tree
-    for part in qualname.split("."):
-        node = next(n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part)
-    return node
 
 
 def buggy_lines(source: str, fixed: str) -> set[int]:
@@ -59,7 +54,8 @@ def main() -> int:
     for entry in json.loads((BUGS / "manifest.json").read_text()):
         source = (BUGS / entry["file"]).read_text()
         fixed = (BUGS / (entry["file"] + ".fixed")).read_text()
-        node = _function(ast.parse(source), entry["function"])
+        node = find_node(ast.parse(source), entry["function"])
+        assert node is not None, entry["function"]
         first, last = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
         text = "".join(source.splitlines(keepends=True)[first - 1 : last])
         bad = {line - first + 1 for line in buggy_lines(source, fixed) if first <= line <= last}

@@ -60,17 +60,22 @@ def _config(setting: str, timeout: float):
     return replace(scaling, budget=replace(scaling.budget, max_rounds=1000))
 
 
-def _function_key(source: str, qualname: str) -> str | None:
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    node: ast.AST = tree
+def find_node(tree: ast.AST, qualname: str) -> ast.AST | None:
+    """The definition ``qualname`` (``Class.method``) names in ``tree``, or None."""
+    node: ast.AST | None = tree
     for part in qualname.split("."):
         node = next((n for n in ast.iter_child_nodes(node) if getattr(n, "name", None) == part), None)
         if node is None:
             return None
-    return ast.dump(node)
+    return node
+
+
+def _function_key(source: str, qualname: str) -> str | None:
+    try:
+        node = find_node(ast.parse(source), qualname)
+    except (SyntaxError, ValueError):
+        return None
+    return ast.dump(node) if node is not None else None
 
 
 def run_one(entry: dict, setting: str, model, timeout: float) -> dict:
