@@ -51,7 +51,9 @@ class ScriptChecker:
     Time limits: with ``original`` (the code a repair starts from), its first run times each test
     at ``timeout`` (a test after one that hung gets ``AFTER_HANG_TIMEOUT``) and ``time_limits``
     turns those durations into each test's limit for every later candidate, as ``PytestChecker``
-    does: a candidate that loops forever is stopped in a fraction of a second, not at ``timeout``.
+    does: a candidate that loops forever is stopped in a fraction of a second, not at ``timeout``;
+    once it hung, its later tests get at most ``time_limits.floor`` (a HumanEval task split by
+    assert has a dozen tests: a mutant that hangs on all costs about a dozen floors, not limits).
     Without ``original`` (a completion has none) every test gets ``timeout``. A code is run once.
     """
 
@@ -75,7 +77,9 @@ class ScriptChecker:
             self.limits = self._calibrate(self.original)
         fresh = [c for c in dict.fromkeys(codes) if c not in self._verdicts]
         if fresh:
-            self._run(fresh, self.limits or (self.timeout,) * len(self.tests))
+            assert self.time_limits is not None
+            after = self.time_limits.floor if self.limits else None  # uncalibrated: no test is cut short
+            self._run(fresh, self.limits or (self.timeout,) * len(self.tests), after_timeout=after)
         return [self._verdicts[c] for c in codes]
 
     def _calibrate(self, original: str) -> tuple[float, ...]:

@@ -39,6 +39,21 @@ def test_a_hanging_candidate_is_stopped_at_the_calibrated_limit_not_the_ceiling(
     assert seconds < 5.0, seconds  # three tests at 0.25 s (uncalibrated: 15 s)
 
 
+def test_a_candidate_that_hung_once_gets_the_floor_for_its_later_tests() -> None:
+    """The original is slow (limits about 4 x 0.3 s); a candidate that hangs on five of six
+    tests costs one limit and four floors (0.1 s), not five limits."""
+    slow = "import time\ndef f(x):\n    time.sleep(0.3)\n    return x + x\n"
+    tests = [f"assert f({i}) == {2 * i}" for i in range(6)]
+    limits = TimeLimits(floor=0.1, factor=4.0, ceiling=5.0)
+    checker = ScriptChecker(tests, timeout=5.0, original=slow, time_limits=limits)
+    checker.check([slow])
+    assert checker.limits is not None and min(checker.limits) > 1.0
+    started = time.monotonic()
+    assert checker.check([HANGS])[0].passed == 1  # f(0) returns; f(1) hangs, and so on
+    assert time.monotonic() - started < 4.0  # five limits would be over 6 s
+    assert checker.check([FIXED])[0].passed == 6  # a fast fix is not cut short
+
+
 def test_limits_follow_the_originals_durations() -> None:
     limits = TimeLimits(floor=0.1, factor=4.0, ceiling=5.0)
     checker = ScriptChecker(TESTS[1:], timeout=5.0, original=SLOW_ORIGINAL, time_limits=limits)
