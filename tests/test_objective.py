@@ -219,6 +219,46 @@ def test_corrupt_share_zero_keeps_the_plain_objective(clamp_tok) -> None:
     assert 0 < corrupted_rows.sum() < len(x)
 
 
+def test_copy_mode_masks_repeated_names_and_keeps_one_visible(clamp_tok) -> None:
+    classes = TokenClasses.from_tokenizer(clamp_tok)
+    ids = clamp_tok(CLAMP * 8, add_special_tokens=False)["input_ids"]
+    x = torch.tensor([ids[i : i + 40] for i in range(0, 160, 8)])
+    mask_id = clamp_tok.mask_token_id
+    cfg = MaskingConfig(p_copy=1.0, copy_max_background=0.0)
+    out = mask_batch(x, mask_id=mask_id, null_id=2, classes=classes, cfg=cfg, gen=torch.Generator().manual_seed(4))
+    masked = out.labels != -100
+    assert masked.any(1).all()  # every window of CLAMP repeats a name
+    assert torch.equal(out.input_ids == mask_id, masked) and torch.equal(out.labels[masked], x[masked])
+    for b in range(len(x)):
+        names = classes.standalone(x[b]) & classes.identifier[x[b]] & ~classes.keyword[x[b]]
+        assert names[masked[b]].all()  # without background, only names are masked
+        for name in x[b][masked[b]].unique():  # ... names that occur elsewhere, one occurrence left visible
+            assert ((x[b] == name) & ~masked[b]).any()
+        share = float(masked[b].float().mean())
+        assert torch.allclose(out.weights[b][masked[b]], torch.tensor(1 / max(share, 0.02)))
+    assert (out.detector_labels == -100).all()
+    background = mask_batch(
+        x,
+        mask_id=mask_id,
+        null_id=2,
+        classes=classes,
+        cfg=MaskingConfig(p_copy=1.0, copy_max_background=0.5),
+        gen=torch.Generator().manual_seed(4),
+    )
+    assert (background.labels != -100).sum() > masked.sum()  # the background masks other tokens too
+
+
+def test_copy_share_zero_draws_nothing(clamp_tok) -> None:
+    classes = TokenClasses.from_tokenizer(clamp_tok)
+    ids = clamp_tok(CLAMP * 8, add_special_tokens=False)["input_ids"]
+    x = torch.tensor([ids[i : i + 40] for i in range(0, 80, 8)])
+    a, b = (
+        mask_batch(x, mask_id=1, null_id=2, classes=classes, cfg=cfg, gen=torch.Generator().manual_seed(5))
+        for cfg in (MaskingConfig(), MaskingConfig(p_copy=0.0))
+    )
+    assert torch.equal(a.input_ids, b.input_ids) and torch.equal(a.labels, b.labels)
+
+
 def test_plant_and_rank() -> None:
     scores = torch.tensor([[0.1, 0.9, 0.2, 0.3], [0.9, 0.8, 0.7, 0.1], [0.5, 0.5, 0.5, 0.5]])
     valid = torch.tensor([[True] * 4, [False, True, True, True], [True] * 4])
@@ -227,7 +267,15 @@ def test_plant_and_rank() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", [dict(p_corrupt=1.5), dict(p_corrupt_visible=-0.1), dict(max_corruptions=0), dict(corruptions=("typo",))]
+    "bad",
+    [
+        dict(p_corrupt=1.5),
+        dict(p_corrupt_visible=-0.1),
+        dict(max_corruptions=0),
+        dict(corruptions=("typo",)),
+        dict(p_copy=2.0),
+        dict(copy_max_rate=-0.5),
+    ],
 )
 def test_bad_masking_config(bad: dict) -> None:
     with pytest.raises(ConfigError):

@@ -63,12 +63,14 @@ def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_
         "3",
         "--corrupt-share",
         "0.5",
+        "--copy-share",
+        "0.5",
         "--detector",
         *COMMON,
         cwd=tmp_path,
     )
     assert tuned.returncode == 0, tuned.stderr
-    assert "detector: shares the encoder" in tuned.stderr
+    assert "detector: shares the encoder" in tuned.stderr and "copy mode: 50%" in tuned.stderr
     resumed = _cli("train", "--out", str(joint), "--data", str(data), "--steps", "4", "--resume", *COMMON, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed at step 3" in resumed.stderr
@@ -77,7 +79,7 @@ def test_detector_trains_saves_resumes_and_loads_offline(tiny_corpus: Path, tmp_
     assert all("detector_loss" in r for r in log)
     assert all(0.0 <= r["detector_top3"] <= 1.0 for r in log if r["step"] % 2 == 0)
     saved = json.loads((joint / "train_config.json").read_text())
-    assert saved["detector"] is True and saved["masking"] == {"p_corrupt": 0.5}
+    assert saved["detector"] is True and saved["masking"] == {"p_corrupt": 0.5, "p_copy": 0.5}
 
     from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, AutoTokenizer
 

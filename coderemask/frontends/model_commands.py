@@ -57,6 +57,14 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
         "instead of masked; the model restores them (default 0: the plain MDLM objective)",
     )
     p.add_argument(
+        "--copy-share",
+        type=SHARE.arg,
+        default=0.0,
+        help="share of masked windows in copy mode: some names that occur more than once in the "
+        "window are masked (one occurrence stays visible), over a light uniform background "
+        "(default 0)",
+    )
+    p.add_argument(
         "--detector",
         action="store_true",
         help="also train a bug-detector head on the corrupted windows (needs --corrupt-share > 0); "
@@ -126,7 +134,7 @@ def _run_train(args: argparse.Namespace) -> int:
         bf16=not args.no_bf16,
         threads=args.threads,
         fine_tune=args.fine_tune,
-        masking={"p_corrupt": args.corrupt_share} if args.corrupt_share else {},
+        masking={k: v for k, v in (("p_corrupt", args.corrupt_share), ("p_copy", args.copy_share)) if v},
         detector=args.detector,
         detector_weight=args.detector_weight,
     )

@@ -10,6 +10,11 @@ spans (whole lines, or 1-8 tokens) and a share with extra weight on the tokens r
 (operators, numbers, identifiers). Variable length: some masked spans get extra [NULL] slots
 appended that the model must predict, so at inference a span given too many slots can shrink.
 
+Copy mode (``MaskingConfig.p_copy``, 0 by default, no draw then): a share of the masked windows
+masks some of the names that occur more than once in the window (one occurrence of each always
+stays visible) over a light uniform background, with the ELBO weight of the realized share. It is
+the job the model does most in repair: pick which name of the context fills a slot.
+
 Corruption (``MaskingConfig.p_corrupt``, 0 by default: then nothing above changes, not even the
 random stream): a share of the windows is not masked but *corrupted* with k ~ U{1..max_corruptions}
 realistic token edits modelled on the repair search's edit families (``CORRUPTIONS``: an
@@ -172,9 +177,12 @@ class MaskingConfig:
     max_corruptions: int = 3  # edits per corrupted window: k ~ U{1..max_corruptions}
     p_corrupt_visible: float = 0.5  # an edit stays visible (else it is masked)
     corruptions: tuple[str, ...] = ("identifier", "operator", "number")  # names in CORRUPTIONS
+    p_copy: float = 0.0  # share of masked windows in copy mode (0: no draw, the stream is unchanged)
+    copy_max_rate: float = 0.5  # copy mode: each repeated name is masked w.p. q ~ U(0, copy_max_rate]
+    copy_max_background: float = 0.15  # copy mode: other tokens masked w.p. U(0, copy_max_background)
 
     def __post_init__(self) -> None:
-        for name in ("p_corrupt", "p_corrupt_visible"):
+        for name in ("p_corrupt", "p_corrupt_visible", "p_copy", "copy_max_rate", "copy_max_background"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"MaskingConfig.{name}={getattr(self, name)!r}: must be in [0, 1]")
         if self.max_corruptions < 1:
@@ -404,6 +412,30 @@ def _span_mask(
     return sorted(spans)
 
 
+def _copy_mask(x: torch.Tensor, classes: TokenClasses, cfg: MaskingConfig, gen: torch.Generator) -> torch.Tensor | None:
+    """Copy mode: BoolTensor[L] masking a share q ~ U(0, copy_max_rate] of the window's names that
+    occur more than once in it (at least one, never every occurrence of a name) and a light
+    uniform background; None when no name repeats. It trains what repair asks most: which name of
+    the context belongs in a slot (identifier swaps, short fills)."""
+    names = classes.standalone(x) & classes.identifier[x] & ~classes.keyword[x]
+    ids, counts = torch.unique(x[names], return_counts=True)
+    repeated = names & torch.isin(x, ids[counts > 1])
+    if not repeated.any():
+        return None
+    q = cfg.copy_max_rate * (1.0 - torch.rand(1, generator=gen).item())
+    m = repeated & (torch.rand(x.shape[0], generator=gen) < q)
+    if not m.any():
+        where = torch.nonzero(repeated).flatten()
+        m[where[int(torch.randint(len(where), (1,), generator=gen))]] = True
+    for name in torch.unique(x[m]):  # keep one occurrence of each masked name visible
+        at = torch.nonzero(x == name).flatten()
+        if bool(m[at].all()):
+            m[at[int(torch.randint(len(at), (1,), generator=gen))]] = False
+    background = cfg.copy_max_background * torch.rand(1, generator=gen).item()
+    m |= ~repeated & (torch.rand(x.shape[0], generator=gen) < background)
+    return m if m.any() else None
+
+
 def mask_batch(
     x: torch.Tensor,
     *,
@@ -427,9 +459,16 @@ def mask_batch(
                 inputs[b], labels[b], detector[b] = corrupted
                 _set_weights(weights[b], labels[b], cfg)
                 continue
+        row = x[b]
+        if cfg.p_copy and torch.rand(1, generator=gen).item() < cfg.p_copy:  # no draw at share 0
+            m = _copy_mask(row, classes, cfg, gen)
+            if m is not None:
+                inputs[b] = torch.where(m, mask_id, row)
+                labels[b] = torch.where(m, row, -100)
+                _set_weights(weights[b], labels[b], cfg)
+                continue
         t = cfg.t_min + (1 - cfg.t_min) * torch.rand(1, generator=gen).item()
         u = torch.rand(1, generator=gen).item()
-        row = x[b]
         if u < cfg.p_span:
             ids: list[int] = []
             lab: list[int] = []

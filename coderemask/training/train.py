@@ -479,6 +479,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, log: Callable[[str], None] 
             f"detector: shares the encoder, {n_head / 1e3:.1f}K head parameters, weight {cfg.detector_weight}; "
             f"{mcfg.p_corrupt:.0%} of windows corrupted"
         )
+    if mcfg.p_copy:
+        log(f"copy mode: {mcfg.p_copy:.0%} of masked windows mask repeated names")
     bar = None
     if progress:
         from tqdm import tqdm
