@@ -49,7 +49,8 @@ class ScriptChecker:
     Evidence: the innermost candidate line of each failing test's traceback.
 
     Time limits: with ``original`` (the code a repair starts from), its first run times each test
-    at ``timeout`` (a test after one that hung gets ``AFTER_HANG_TIMEOUT``) and ``time_limits``
+    at ``timeout`` (a test after one that hung gets ``time_limits.hung``, at most
+    ``AFTER_HANG_TIMEOUT``: the limit a candidate gets there anyway) and ``time_limits``
     turns those durations into each test's limit for every later candidate, as ``PytestChecker``
     does: a candidate that loops forever is stopped in a fraction of a second, not at ``timeout``;
     once it hung, its later tests get at most ``time_limits.floor`` (a HumanEval task split by
@@ -84,8 +85,9 @@ class ScriptChecker:
 
     def _calibrate(self, original: str) -> tuple[float, ...]:
         """Run ``original`` at the ceiling; each test's limit from its duration there."""
-        runs = self._run([original], (self.timeout,) * len(self.tests), after_timeout=AFTER_HANG_TIMEOUT)
         assert self.time_limits is not None
+        after = min(AFTER_HANG_TIMEOUT, self.time_limits.hung)  # a script test has no pytest start-up to wait for
+        runs = self._run([original], (self.timeout,) * len(self.tests), after_timeout=after)
         return tuple(self.time_limits.limit(t) for t in runs[0].tests)
 
     def _run(self, codes: Sequence[str], limits: Sequence[float], after_timeout: float | None = None) -> list[TestRun]:

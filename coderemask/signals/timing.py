@@ -17,6 +17,7 @@ limit. The same holds for repair candidates:
   than 1 s that runs after a hanging one counts as hanging on the original (0.5 s for
   candidates, which then cannot pass it). Known and accepted: unit tests of one function
   rarely take seconds, and a hang bug otherwise costs ``ceiling`` per test before the search.
+  Script tests (``checkers.ScriptChecker``: no pytest start-up) get ``hung`` there, not 1 s.
 - ``ceiling``: the user's ``--test-timeout``, never exceeded.
 
 Tests the original run did not time (not run, or new) get ``ceiling``. This module knows
