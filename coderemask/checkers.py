@@ -4,7 +4,7 @@ A checker turns candidate function texts into ``Verdict``s (tests passed / total
 spans in the candidate's own characters). All candidate code runs in the sandbox.
 
 - ``ScriptChecker``: self-contained tests (HumanEval ``check(candidate)``, docstring examples)
-  run by the sandbox's batch runner: one interpreter start for all candidates x tests.
+  run by the sandbox's batch runner: one interpreter start per worker for all its candidates x tests.
 - ``PytestChecker``: the project's pytest tests on a temp copy with the candidate's file
   overlaid; per-test coverage and tracebacks become evidence through fault localization.
 
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
+from coderemask.errors import ConfigError
 from coderemask.problem import Verdict
 from coderemask.signals.localize import fault_evidence
 from coderemask.signals.pytest_session import (
@@ -56,6 +57,10 @@ class ScriptChecker:
     once it hung, its later tests get at most ``time_limits.floor`` (a HumanEval task split by
     assert has a dozen tests: a mutant that hangs on all costs about a dozen floors, not limits).
     Without ``original`` (a completion has none) every test gets ``timeout``. A code is run once.
+
+    Codes are spread over ``workers`` batch runners at once (default: one per CPU core; an
+    evaluation running N tasks side by side gives each cores / N); a code's tests stay in one
+    runner, in order, so its hang shortens its later tests.
     """
 
     tests: Sequence[str]
@@ -65,6 +70,7 @@ class ScriptChecker:
     project_dir: str | None = None
     original: str | None = None
     time_limits: TimeLimits | None = None  # default: TimeLimits(ceiling=timeout)
+    workers: int | None = None  # batch runners at once (default: one per CPU core)
     runs: int = field(default=0, init=False)
     limits: tuple[float, ...] | None = field(default=None, init=False)  # per test, once calibrated
     _verdicts: dict[str, Verdict] = field(default_factory=dict, init=False, repr=False)
@@ -72,6 +78,8 @@ class ScriptChecker:
     def __post_init__(self) -> None:
         if self.time_limits is None:
             self.time_limits = TimeLimits(ceiling=self.timeout)
+        if self.workers is not None and not (isinstance(self.workers, int) and self.workers >= 1):
+            raise ConfigError(f"ScriptChecker.workers={self.workers!r}: must be an integer >= 1 (or None)")
 
     def check(self, codes: Sequence[str]) -> list[Verdict]:
         if self.original is not None and self.limits is None:
@@ -93,21 +101,34 @@ class ScriptChecker:
     def _run(self, codes: Sequence[str], limits: Sequence[float], after_timeout: float | None = None) -> list[TestRun]:
         """Every test of every code in one batch (test j gets ``limits[j]`` seconds); verdicts cached."""
         first_line = self.prefix.count("\n") + 1  # the function's first line in the module
-        batch = [
-            Candidate(self.prefix + code + self.suffix, test, name=f"{i}:{j}", timeout=limits[j])
-            for i, code in enumerate(codes)
-            for j, test in enumerate(self.tests)
-        ]
-        results = (
-            run_batch(batch, timeout=self.timeout, project_dir=self.project_dir, after_timeout=after_timeout).results
-            if batch
-            else ()
-        )
-        self.runs += 1
         n = len(self.tests)
+        groups = max(1, min(self.workers or os.cpu_count() or 1, len(codes)))
+        chunks = [list(range(g, len(codes), groups)) for g in range(groups)]  # code indices per runner
+
+        def run_chunk(chunk: list[int]) -> list[CandidateResult]:
+            batch = [
+                Candidate(self.prefix + codes[i] + self.suffix, test, name=f"{i}:{j}", timeout=limits[j])
+                for i in chunk
+                for j, test in enumerate(self.tests)
+            ]
+            if not batch:
+                return []
+            return list(
+                run_batch(
+                    batch, timeout=self.timeout, project_dir=self.project_dir, after_timeout=after_timeout
+                ).results
+            )
+
+        with ThreadPoolExecutor(max_workers=groups) as pool:
+            chunk_results = list(pool.map(run_chunk, chunks))
+        per_code: dict[int, list[CandidateResult]] = {}
+        for chunk, results in zip(chunks, chunk_results):
+            for k, i in enumerate(chunk):
+                per_code[i] = results[k * n : (k + 1) * n]
+        self.runs += 1
         runs = []
         for i, code in enumerate(codes):
-            mine = results[i * n : (i + 1) * n]
+            mine = per_code[i]
             run = as_test_run(mine, first_line, code.count("\n") + 1)
             evidence = fault_evidence(run, first_line, code) if any(not r.passed for r in mine) else []
             passed = sum(r.passed for r in mine)

@@ -207,6 +207,23 @@ def test_a_sample_under_each_setting_follows_its_recipe(setting: str) -> None:
         assert line["rounds"] == 1
 
 
+def test_a_sample_runners_check_workers_reach_the_tasks_script_checker(monkeypatch) -> None:
+    """The local backend gives each of N worker processes cores / N batch runners."""
+    import coderemask.checkers as checkers
+
+    seen: list[int | None] = []
+    real = checkers.ScriptChecker.check
+
+    def spy(self, codes):
+        seen.append(self.workers)
+        return real(self, codes)
+
+    monkeypatch.setattr(checkers.ScriptChecker, "check", spy)
+    runner = SampleRunner(_plan(), OracleDenoiser(_function(ADD, ADD["canonical_solution"])), check_workers=1)
+    assert runner(Job("combined", 64, 0, ADD))["passed"] is True
+    assert seen and set(seen) == {1}
+
+
 def test_a_broken_sample_is_logged_as_an_error_not_raised() -> None:
     plan = _plan(settings=("combined",))
     line = SampleRunner(plan, object())(Job("combined", 64, 0, ADD))

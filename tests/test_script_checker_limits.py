@@ -99,3 +99,35 @@ def test_a_completions_docstring_examples_run_under_the_users_test_timeout(tmp_p
     assert isinstance(task.checker, ScriptChecker)
     assert task.checker.timeout == 1.5 and task.checker.original is None
     assert task.checker.check([FIXED.replace("f(", "double(")])[0].passed == 1
+
+
+def test_codes_spread_over_workers_keep_their_own_verdicts(monkeypatch) -> None:
+    """Two runners at once (each code's tests in one of them): the same verdicts as one runner,
+    in the order asked, a hanging code included."""
+    import coderemask.checkers as checkers
+
+    batches: list[int] = []
+    real = checkers.run_batch
+
+    def spy(batch, **kw):
+        batches.append(len(batch))
+        return real(batch, **kw)
+
+    monkeypatch.setattr(checkers, "run_batch", spy)
+    wrong = "def f(x):\n    return x + 1\n"
+    codes = [FIXED, HANGS, ORIGINAL, wrong, "def f(x):\n    return x * 2\n"]
+    verdicts = {}
+    for workers in (1, 2):
+        batches.clear()
+        checker = ScriptChecker(TESTS, timeout=5.0, original=ORIGINAL, workers=workers)
+        verdicts[workers] = [(v.passed, v.total) for v in checker.check(codes)]
+        assert sorted(batches) == ([3, 12] if workers == 1 else [3, 6, 6])  # calibration, then the 4 fresh codes
+    assert verdicts[1] == verdicts[2] == [(3, 3), (0, 3), (2, 3), (1, 3), (3, 3)]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5])
+def test_bad_workers_is_refused(workers) -> None:
+    from coderemask.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="ScriptChecker.workers"):
+        ScriptChecker(TESTS, workers=workers)

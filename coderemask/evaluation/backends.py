@@ -62,7 +62,7 @@ def _init_local_worker(plan: EvalPlan, threads: int, counter: Any) -> None:
         index = counter.value
         counter.value += 1
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    _WORKER = SampleRunner(plan, _load(plan, worker_device(plan.device, index, gpus)))
+    _WORKER = SampleRunner(plan, _load(plan, worker_device(plan.device, index, gpus)), check_workers=threads)
 
 
 def _run_in_worker(job: Job) -> dict[str, Any]:

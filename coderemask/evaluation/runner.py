@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from coderemask import safejson
+from coderemask.checkers import ScriptChecker
 from coderemask.errors import CoderemaskError, ConfigError
 from coderemask.evaluation.datasets import Task
 from coderemask.evaluation.humaneval_tasks import eval_task, judge
@@ -150,11 +151,16 @@ def plan_jobs(plan: EvalPlan, tasks: Iterable[Task]) -> list[Job]:
 
 
 class SampleRunner:
-    """Runs jobs with one loaded model (one per process or actor)."""
+    """Runs jobs with one loaded model (one per process or actor).
 
-    def __init__(self, plan: EvalPlan, model: Any) -> None:
+    check_workers: batch runners a task's script checker may use at once (None: one per core;
+    the local backend gives each of N worker processes cores / N, so N tasks do not oversubscribe).
+    """
+
+    def __init__(self, plan: EvalPlan, model: Any, check_workers: int | None = None) -> None:
         self.plan, self.model = plan, model
         self.base = plan.base_config()
+        self.check_workers = check_workers
 
     def __call__(self, job: Job) -> dict[str, Any]:
         plan = self.plan
@@ -171,6 +177,8 @@ class SampleRunner:
             line["mutation"] = job.record["mutation"]
         try:
             task = eval_task(dict(job.record), plan.mode, plan.feedback)  # type: ignore[arg-type]
+            if isinstance(task.checker, ScriptChecker):
+                task.checker.workers = self.check_workers
             config = setting_config(job.setting, self.base, job.max_nfe)
             slots = plan.slots if "suffix" not in job.record else max(1, plan.slots // 2)
             config = replace(config, complete_slots=slots, seed=plan.seed + job.sample)
