@@ -82,6 +82,22 @@ CASES = [
     ),
     ("unary-not-dropped", "def f(ok):\n    return not ok\n", [2], "operator", ["return ok"], []),
     (
+        "operator-on-its-whole-line",
+        "def overlaps(a, b):\n    return a[0] < b[1] and b[0] < a[1]\n",
+        [2],
+        "operator",
+        ["return a[0] <= b[1] and b[0] <= a[1]", "return a[0] <= b[1] and b[0] < a[1]"],
+        ["return a[0] <= b[1] or b[0] <= a[1]", "return a[0] + b[1] and b[0] + a[1]"],
+    ),
+    (
+        "composite-operator-on-its-whole-line",
+        "def f(a, b, s):\n    return a not in s and b not in s\n",
+        [2],
+        "operator",
+        ["return a in s and b in s"],
+        [],
+    ),
+    (
         "int-and-bounds",
         "def f(s, n):\n    return s[:n] + [2]\n",
         [2],

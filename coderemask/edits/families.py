@@ -8,7 +8,8 @@ templates. Each is a class registered by name in ``FAMILIES``; ``generate(contex
                 position (a callee gets callables: ``min`` for ``max``), True / False / None
     attribute   another attribute used in the module, or a look-alike method (startswith/endswith)
     operator    another operator of the same group: arithmetic, comparison, boolean, bitwise,
-                augmented (bitwise-augmented too), is / is not, in / not in; a unary operator dropped
+                augmented (bitwise-augmented too), is / is not, in / not in; a unary operator dropped;
+                an operator used twice or more on a line changed at every place at once
     literal     an integer +-1, 0, 1 or another of the module's; ``+ 1`` / ``- 1`` added to an
                 int-valued expression (an index, a slice or range bound, ``len(...)``, a compared
                 or assigned value); another returned literal
@@ -331,10 +332,11 @@ class ChangeAttribute(EditFamily):
 @register
 class ChangeOperator(EditFamily):
     name = "operator"
-    description = "another operator of the same group; a unary operator dropped"
+    description = "another operator of the same group; a unary operator dropped; one changed on its whole line"
 
     def generate(self, ctx: EditContext) -> Iterator[Edit]:
         toks = ctx.tokens
+        repeated: dict[tuple[int, str], list[tuple[int, int]]] = {}  # (line, operator) -> its places
         for i, tok in enumerate(toks):
             if tok.line not in ctx.lines:
                 continue
@@ -374,6 +376,28 @@ class ChangeOperator(EditFamily):
             for new in dict.fromkeys(op for g in groups for op in g):
                 if new != text:
                     yield _replace(self.name, ctx, start, end, new)
+            if groups:
+                repeated.setdefault((tok.line, text), []).append((start, end))
+        yield from self._every_on_the_line(ctx, repeated)
+
+    def _every_on_the_line(
+        self, ctx: EditContext, repeated: Mapping[tuple[int, str], list[tuple[int, int]]]
+    ) -> Iterator[Edit]:
+        """The same operator changed at each of its places on a line (``a < y and x < b`` ->
+        ``a <= y and x <= b``): a bug made twice (an exclusive bound for an inclusive one)
+        that no single change improves."""
+        for (line, text), places in repeated.items():
+            if len(places) < 2:
+                continue
+            first, last = places[0][0], places[-1][1]
+            for new in dict.fromkeys(op for g in OPERATOR_GROUPS if text in g for op in g):
+                if new == text:
+                    continue
+                pieces, at = [], first
+                for a, b in places:
+                    pieces += [ctx.code[at:a], new]
+                    at = b
+                yield Edit(self.name, first, last, ("".join(pieces),), line, f"every `{text}` on the line -> `{new}`")
 
 
 @register
