@@ -142,7 +142,7 @@ def test_model_eval_prints_identifier_slots_and_detector_localization(folders) -
     texts = [CODE * 20, "def add(a, b):\n    total = a + b\n    return total\n" * 30]
     for folder, has_detector in ((folders[0], True), (folders[1], False)):
         model = load_model(folder, device="cpu")
-        report = evaluate_model(model, "tiny", windows=2, span_windows=4, texts=texts)
+        report = evaluate_model(model, "tiny", windows=2, span_windows=4, probe_windows=5, texts=texts)
         table = report.to_markdown()
         assert "| identifier_slot_top1 |" in table and "| identifier_slot_top5 |" in table
         assert report.counts["identifier_slot_top1"] > 0

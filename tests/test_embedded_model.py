@@ -130,6 +130,8 @@ def test_model_eval_prints_every_card_metric(tmp_path: Path) -> None:
             "4",
             "--span-windows",
             "6",
+            "--probe-windows",
+            "8",
             "--infill-limit",
             "3",
             "--json",

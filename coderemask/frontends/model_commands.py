@@ -202,6 +202,12 @@ def _add_model_eval_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--windows", type=COUNT.arg, default=128, help="held-out windows for ELBO and token accuracy")
     p.add_argument("--span-windows", type=COUNT.arg, default=100, help="held-out windows for span recovery")
     p.add_argument(
+        "--probe-windows",
+        type=COUNT.arg,
+        default=600,
+        help="held-out windows for identifier slots and detector localization (default 600)",
+    )
+    p.add_argument(
         "--infilling",
         type=Path,
         default=None,
@@ -232,6 +238,7 @@ def _run_model_eval(args: argparse.Namespace) -> int:
         args.model,
         windows=args.windows,
         span_windows=args.span_windows,
+        probe_windows=args.probe_windows,
         infilling_path=infilling,
         infill_limit=args.infill_limit or None,
         run_programs=passes,
